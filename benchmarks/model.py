@@ -1,0 +1,90 @@
+"""The model alone: single-text latency, batch throughput, latency against text length.
+
+    python benchmarks/model.py [--threads 1] [--model-dir DIR] [--json results.json]
+
+No HTTP, no metrics, no logs: just tokenizer + onnxruntime, as `Predictor` runs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+
+from sentimon.model.runtime import Predictor
+from sentimon.settings import Settings
+
+TWEET = "@united thanks for the quick rebooking, the crew on the second flight was lovely"
+
+
+def _latencies(fn, repeat: int, warmup: int = 200) -> np.ndarray:
+    for _ in range(warmup):
+        fn()
+    samples = np.empty(repeat)
+    for i in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples[i] = time.perf_counter() - start
+    return samples
+
+
+def _summary_us(samples: np.ndarray) -> dict:
+    p50, p99 = np.percentile(samples, [50, 99]) * 1e6
+    return {"p50_us": round(float(p50), 1), "p99_us": round(float(p99), 1), "n": len(samples)}
+
+
+def run(model_dir: Path, threads: int, repeat: int) -> dict:
+    start = time.perf_counter()
+    predictor = Predictor.load(model_dir, threads=threads, device="cpu")
+    load_s = time.perf_counter() - start
+
+    single = _summary_us(_latencies(lambda: predictor.predict(TWEET), repeat))
+    by_length = {}
+    words = (TWEET + " ") * 100
+    for chars in (10, 100, 1000, 5000):
+        text = words[:chars]
+        by_length[chars] = _summary_us(_latencies(lambda t=text: predictor.predict(t), max(repeat // 5, 200), 50))
+
+    batch = {}
+    for size in (1, 8, 32, 64):
+        texts = [TWEET] * size
+        samples = _latencies(lambda t=texts: predictor.predict_batch(t), max(repeat // 10, 100), 20)
+        batch[size] = {"texts_per_s": round(size / statistics.median(samples)), **_summary_us(samples)}
+
+    return {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "onnxruntime": onnxruntime.__version__,
+        },
+        "model": {"name": predictor.name, "version": predictor.version, "tokens_in_tweet": predictor.predict(TWEET).tokens},
+        "threads": threads,
+        "load_and_probe_s": round(load_s, 3),
+        "single_text": single,
+        "latency_by_text_chars": by_length,
+        "batch": batch,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5000)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    results = run(args.model_dir, args.threads, args.repeat)
+    text = json.dumps(results, indent=2)
+    if args.json:
+        args.json.write_text(text + "\n")
+    print(text)  # noqa: T201 - a benchmark's output is its report
+
+
+if __name__ == "__main__":
+    main()

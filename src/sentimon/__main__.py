@@ -1,0 +1,3 @@
+from sentimon.cli import app
+
+app(prog_name="sentimon")

@@ -1,0 +1,25 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the model is loaded and probed, and the server is not shutting down."""
+    state = request.app.state
+    if state.draining:
+        return JSONResponse({"status": "draining"}, 503)
+    if state.predictor is None:
+        return JSONResponse({"status": "loading"}, 503)
+    return JSONResponse({"status": "ready", "model": state.predictor.name, "version": state.predictor.version})

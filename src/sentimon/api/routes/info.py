@@ -1,0 +1,40 @@
+"""What is being served: model, version, labels, training metrics, runtime."""
+
+from __future__ import annotations
+
+import onnxruntime
+from fastapi import APIRouter
+
+from sentimon import __version__
+from sentimon.api.deps import PredictorDep, SettingsDep
+
+router = APIRouter(tags=["info"])
+
+_CARD_FIELDS = ("framework", "created_at", "data", "metrics", "generalisation_probe", "onnx_parity")
+
+
+@router.get("/info")
+async def info(predictor: PredictorDep, settings: SettingsDep) -> dict:
+    card = predictor.artifact.card
+    return {
+        "service": {"name": "sentimon", "version": __version__},
+        "model": {
+            "name": predictor.name,
+            "version": predictor.version,
+            "labels": predictor.labels,
+            "max_tokens": predictor.vocabulary.max_tokens,
+            "vocabulary_size": len(predictor.vocabulary),
+            **{key: card[key] for key in _CARD_FIELDS if key in card},
+        },
+        "runtime": {
+            "engine": "onnxruntime",
+            "engine_version": onnxruntime.__version__,
+            "device": predictor.device,
+            "threads": predictor.threads,
+        },
+        "limits": {
+            "max_text_chars": settings.max_text_chars,
+            "max_batch": settings.max_batch,
+            "max_body_bytes": settings.max_body_bytes,
+        },
+    }

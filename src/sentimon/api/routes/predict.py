@@ -1,0 +1,121 @@
+"""Classification routes: /predict, /predict/batch and /explain."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypeVar
+
+from fastapi import APIRouter, Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
+
+from sentimon.api.deps import PredictorDep, SettingsDep, require_json
+from sentimon.api.schemas import (
+    BatchPredictRequest,
+    BatchPredictResponse,
+    ErrorResponse,
+    ExplainResponse,
+    PredictionResult,
+    PredictRequest,
+    PredictResponse,
+    TokenWeight,
+)
+from sentimon.model.errors import InvalidInputError
+from sentimon.model.runtime import Prediction, Predictor
+from sentimon.settings import Settings
+
+router = APIRouter(
+    tags=["predict"],
+    dependencies=[Depends(require_json)],
+    responses={
+        400: {"model": ErrorResponse, "description": "Body is not valid JSON"},
+        413: {"model": ErrorResponse, "description": "Body over SENTIMON_MAX_BODY_BYTES"},
+        415: {"model": ErrorResponse, "description": "Content type is not JSON"},
+        422: {"model": ErrorResponse, "description": "Text missing, empty, not a string or too long"},
+    },
+)
+
+# Above this many characters a batch is tokenized and run off the event loop,
+# so that one big batch does not stall every other request.
+_THREADPOOL_CHARS = 20_000
+
+_R = TypeVar("_R", bound=PredictResponse)
+
+
+class InjectedFault(RuntimeError):
+    """Raised on purpose by `X-Inject-Fault: error`, to produce a real 500."""
+
+
+def _check_length(text: str, settings: Settings, field: str = "text") -> None:
+    if len(text) > settings.max_text_chars:
+        raise InvalidInputError(
+            f"{field} is {len(text)} characters; the limit is {settings.max_text_chars} "
+            "(SENTIMON_MAX_TEXT_CHARS)"
+        )
+
+
+def _respond(
+    cls: type[_R], p: Prediction, predictor: Predictor, request: Request, **extra
+) -> _R:
+    return cls(
+        label=p.label,
+        confidence=p.confidence,
+        scores=p.scores,
+        tokens=p.tokens,
+        truncated=p.truncated,
+        model=predictor.name,
+        model_version=predictor.version,
+        request_id=request.state.request_id,
+        **extra,
+    )
+
+
+@router.post("/predict", response_model=PredictResponse)
+async def predict(
+    body: PredictRequest,
+    request: Request,
+    predictor: PredictorDep,
+    settings: SettingsDep,
+    x_inject_fault: str | None = Header(default=None, include_in_schema=False),
+) -> PredictResponse:
+    """Classify one text."""
+    if settings.fault_injection and x_inject_fault:
+        if x_inject_fault == "error":
+            raise InjectedFault("fault injected by X-Inject-Fault: error")
+        if x_inject_fault == "slow":
+            await asyncio.sleep(settings.fault_slow_seconds)
+    _check_length(body.text, settings)
+    return _respond(PredictResponse, predictor.predict(body.text), predictor, request)
+
+
+@router.post("/predict/batch", response_model=BatchPredictResponse)
+async def predict_batch(
+    body: BatchPredictRequest, request: Request, predictor: PredictorDep, settings: SettingsDep
+) -> BatchPredictResponse:
+    """Classify up to SENTIMON_MAX_BATCH texts in one call; results keep the order of `texts`."""
+    if len(body.texts) > settings.max_batch:
+        raise InvalidInputError(
+            f"texts holds {len(body.texts)} items; the limit is {settings.max_batch} (SENTIMON_MAX_BATCH)"
+        )
+    for i, text in enumerate(body.texts):
+        _check_length(text, settings, f"texts[{i}]")
+    if sum(map(len, body.texts)) > _THREADPOOL_CHARS:
+        predictions = await run_in_threadpool(predictor.predict_batch, body.texts)
+    else:
+        predictions = predictor.predict_batch(body.texts)
+    return BatchPredictResponse(
+        results=[PredictionResult.of(p) for p in predictions],
+        model=predictor.name,
+        model_version=predictor.version,
+        request_id=request.state.request_id,
+    )
+
+
+@router.post("/explain", response_model=ExplainResponse)
+async def explain(
+    body: PredictRequest, request: Request, predictor: PredictorDep, settings: SettingsDep
+) -> ExplainResponse:
+    """Classify one text and weigh each token by occlusion (what the web page highlights)."""
+    _check_length(body.text, settings)
+    result = await run_in_threadpool(predictor.explain, body.text)
+    weights = [TokenWeight(text=t.text, start=t.start, end=t.end, weight=t.weight) for t in result.tokens]
+    return _respond(ExplainResponse, result.prediction, predictor, request, attributions=weights)

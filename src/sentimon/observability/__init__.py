@@ -1,0 +1,1 @@
+"""Observability: owns every metric object and the logging setup."""

@@ -1,0 +1,53 @@
+"""The one settings object. Every field reads from the environment as SENTIMON_<FIELD>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sentimon.model.artifact import default_model_dir
+
+
+class Settings(BaseSettings):
+    """Service configuration; no other module reads os.environ."""
+
+    model_config = SettingsConfigDict(env_prefix="SENTIMON_", extra="ignore", use_attribute_docstrings=True)
+
+    host: str = "127.0.0.1"
+    """Address `sentimon serve` binds to."""
+    port: int = Field(8000, ge=0, le=65535)
+    """Port `sentimon serve` binds to (0 picks a free one)."""
+    workers: int = Field(1, ge=1, le=64)
+    """Worker processes for `sentimon serve`."""
+
+    model_dir: Path = Field(default_factory=default_model_dir)
+    """Directory holding model.onnx, tokenizer.json and model_card.json."""
+    onnx_threads: int = Field(1, ge=1, le=64)
+    """onnxruntime intra-op threads per worker; 1 is fastest for one short text."""
+    device: str = Field("auto", pattern="^(auto|cpu|cuda)$")
+    """Where inference runs: cuda when onnxruntime has it and `auto` or `cuda` is asked."""
+
+    max_text_chars: int = Field(5000, ge=1)
+    """Longest accepted text, in characters."""
+    max_batch: int = Field(64, ge=1)
+    """Most texts accepted by /predict/batch."""
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    """Largest accepted request body; larger ones get 413 before parsing."""
+
+    fault_injection: bool = False
+    """Honour the X-Inject-Fault header on /predict (demo and alert tests only)."""
+    fault_slow_seconds: float = Field(1.5, ge=0, le=60)
+    """Latency added by `X-Inject-Fault: slow`."""
+
+    shutdown_grace_seconds: int = Field(30, ge=0)
+    """How long in-flight requests may run after SIGTERM before they are cut."""
+
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    """Lowest level logged."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value

@@ -1,0 +1,79 @@
+"""Fault injection, custom limits and graceful shutdown, each on its own server."""
+
+import signal
+import threading
+import time
+
+import httpx
+import pytest
+
+from servers import wait_until
+
+
+def test_injected_error_is_a_real_500_with_json_and_request_id(api_factory):
+    api = api_factory({"SENTIMON_FAULT_INJECTION": "1"})
+    with api.client() as c:
+        r = c.post("/predict", json={"text": "hi"}, headers={"x-inject-fault": "error", "x-request-id": "fault-1"})
+        assert r.status_code == 500
+        assert r.headers["x-request-id"] == "fault-1"
+        assert r.json() == {"error": {"type": "internal_error", "message": "internal server error"}, "request_id": "fault-1"}
+        # The service keeps serving.
+        assert c.post("/predict", json={"text": "hi"}).status_code == 200
+        assert c.get("/readyz").status_code == 200
+    assert "InjectedFault" in api.stderr()
+
+
+def test_injected_slowness_adds_the_configured_latency(api_factory):
+    api = api_factory({"SENTIMON_FAULT_INJECTION": "1", "SENTIMON_FAULT_SLOW_SECONDS": "0.4"})
+    with api.client() as c:
+        start = time.perf_counter()
+        r = c.post("/predict", json={"text": "hi"}, headers={"x-inject-fault": "slow"})
+        assert r.status_code == 200
+        assert time.perf_counter() - start >= 0.4
+
+
+def test_limits_come_from_the_environment(api_factory):
+    api = api_factory({"SENTIMON_MAX_TEXT_CHARS": "10", "SENTIMON_MAX_BATCH": "2", "SENTIMON_MAX_BODY_BYTES": "2048"})
+    with api.client() as c:
+        assert c.post("/predict", json={"text": "a" * 11}).status_code == 422
+        assert c.post("/predict/batch", json={"texts": ["a", "b", "c"]}).status_code == 422
+        assert c.post("/predict", json={"text": "a" * 3000}).status_code == 413
+        assert c.post("/predict", json={"text": "a" * 10}).status_code == 200
+
+
+def test_sigterm_lets_in_flight_requests_finish_and_refuses_new_ones(api_factory):
+    api = api_factory({"SENTIMON_FAULT_INJECTION": "1", "SENTIMON_FAULT_SLOW_SECONDS": "2"})
+    result: dict = {}
+
+    def slow_request() -> None:
+        with api.client() as c:
+            result["response"] = c.post("/predict", json={"text": "hi"}, headers={"x-inject-fault": "slow"})
+
+    worker = threading.Thread(target=slow_request)
+    worker.start()
+    time.sleep(0.5)  # the slow request is in flight
+    api.process.send_signal(signal.SIGTERM)
+
+    # New requests are refused: the listener closes (connection refused) or /readyz says 503.
+    def refused() -> bool:
+        try:
+            return httpx.get(f"{api.url}/readyz", timeout=1).status_code == 503
+        except httpx.TransportError:
+            return True
+
+    wait_until(refused, 5, "new requests to be refused after SIGTERM")
+    assert api.process.poll() is None, "the server exited before the in-flight request finished"
+    worker.join(10)
+    assert result["response"].status_code == 200
+    assert result["response"].json()["label"]
+    # uvicorn re-raises the signal once it has shut down cleanly, as a well-behaved process should.
+    assert api.process.wait(10) in (0, -signal.SIGTERM)
+    assert "SIGTERM received" in api.stderr()
+
+
+@pytest.mark.parametrize("workers", ["2"])
+def test_several_workers_serve(api_factory, workers):
+    api = api_factory(args=["--workers", workers])
+    with api.client() as c:
+        for _ in range(10):
+            assert c.post("/predict", json={"text": "great stuff"}).status_code == 200

@@ -1,0 +1,72 @@
+import math
+
+import numpy as np
+import pytest
+
+from sentimon.model.errors import InvalidInputError, ModelLoadError
+from sentimon.model.runtime import Predictor
+
+
+@pytest.fixture(scope="module")
+def predictor(model_dir):
+    return Predictor.load(model_dir, threads=1, device="cpu")
+
+
+def test_prediction_is_the_top_class_of_a_probability_distribution(predictor):
+    p = predictor.predict("The service was quick and the staff were lovely.")
+    assert list(p.scores) == predictor.labels
+    assert math.isclose(sum(p.scores.values()), 1.0, abs_tol=1e-4)
+    assert p.label == max(p.scores, key=p.scores.get)
+    assert p.confidence == p.scores[p.label]
+    assert p.tokens == 10 and not p.truncated
+
+
+def test_batch_equals_one_by_one_despite_padding(predictor):
+    texts = ["great", "this is a much longer text about a terrible delayed flight", "meh ok"]
+    batch = predictor.predict_batch(texts)
+    for text, b in zip(texts, batch, strict=True):
+        single = predictor.predict(text)
+        assert single.label == b.label
+        np.testing.assert_allclose(list(single.scores.values()), list(b.scores.values()), atol=1e-5)
+
+
+def test_long_text_is_truncated_and_says_so(predictor):
+    window = predictor.vocabulary.max_tokens
+    p = predictor.predict("word " * (window + 10))
+    assert p.truncated and p.tokens == window
+
+
+def test_unknown_tokens_are_counted(predictor):
+    assert predictor.predict("zxqvbn qqqwwwzzz").unknown_tokens == 2
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["ok", "   "]])
+def test_empty_input_is_refused(predictor, texts):
+    with pytest.raises(InvalidInputError):
+        predictor.predict_batch(texts)
+
+
+def test_explain_weighs_every_token_against_the_prediction(predictor):
+    text = "I really hate this awful phone"
+    result = predictor.explain(text)
+    assert result.prediction == predictor.predict(text)
+    assert [t.text for t in result.tokens] == text.split()
+    # Removing a token changes the probability by its weight: recompute one by hand.
+    without_hate = predictor.predict("I really this awful phone")
+    hate = result.tokens[2]
+    expected = result.prediction.confidence - without_hate.scores[result.prediction.label]
+    assert hate.weight == pytest.approx(expected, abs=1e-5)
+
+
+def test_explain_of_a_single_token(predictor):
+    result = predictor.explain("wonderful")
+    assert len(result.tokens) == 1
+
+
+def test_asking_for_cuda_without_it_fails_clearly(model_dir):
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("this machine has CUDA; the refusal path cannot be shown")
+    with pytest.raises(ModelLoadError, match="device 'cuda' asked for"):
+        Predictor.load(model_dir, device="cuda")

@@ -1,0 +1,37 @@
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from sentimon.settings import Settings
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+
+
+def test_environment_variables_use_the_prefix(monkeypatch):
+    monkeypatch.setenv("SENTIMON_MAX_BATCH", "7")
+    monkeypatch.setenv("SENTIMON_FAULT_INJECTION", "1")
+    monkeypatch.setenv("SENTIMON_LOG_LEVEL", "debug")
+    settings = Settings()
+    assert settings.max_batch == 7 and settings.fault_injection is True
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SENTIMON_MAX_BATCH", "0"), ("SENTIMON_DEVICE", "tpu"), ("SENTIMON_PORT", "70000"), ("SENTIMON_LOG_LEVEL", "loud")],
+)
+def test_bad_values_fail_fast_naming_the_field(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.removeprefix("SENTIMON_").lower()):
+        Settings()
+
+
+def test_every_setting_is_documented_with_its_description():
+    doc = DOC.read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(SENTIMON_\w+)` .*$", doc, re.M)}
+    fields = Settings.model_fields
+    assert set(rows) == {f"SENTIMON_{n.upper()}" for n in fields}
+    for name, field in fields.items():
+        assert field.description and field.description in rows[f"SENTIMON_{name.upper()}"]
