@@ -49,13 +49,18 @@ def run(model_dir: Path, threads: int, repeat: int) -> dict:
     words = (TWEET + " ") * 100
     for chars in (10, 100, 1000, 5000):
         text = words[:chars]
-        by_length[chars] = _summary_us(_latencies(lambda t=text: predictor.predict(t), max(repeat // 5, 200), 50))
+        by_length[chars] = _summary_us(
+            _latencies(lambda t=text: predictor.predict(t), max(repeat // 5, 200), 50)
+        )
 
     batch = {}
     for size in (1, 8, 32, 64):
         texts = [TWEET] * size
         samples = _latencies(lambda t=texts: predictor.predict_batch(t), max(repeat // 10, 100), 20)
-        batch[size] = {"texts_per_s": round(size / statistics.median(samples)), **_summary_us(samples)}
+        batch[size] = {
+            "texts_per_s": round(size / statistics.median(samples)),
+            **_summary_us(samples),
+        }
 
     return {
         "machine": {
@@ -63,7 +68,11 @@ def run(model_dir: Path, threads: int, repeat: int) -> dict:
             "python": platform.python_version(),
             "onnxruntime": onnxruntime.__version__,
         },
-        "model": {"name": predictor.name, "version": predictor.version, "tokens_in_tweet": predictor.predict(TWEET).tokens},
+        "model": {
+            "name": predictor.name,
+            "version": predictor.version,
+            "tokens_in_tweet": predictor.predict(TWEET).tokens,
+        },
         "threads": threads,
         "load_and_probe_s": round(load_s, 3),
         "single_text": single,
@@ -73,7 +82,9 @@ def run(model_dir: Path, threads: int, repeat: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5000)

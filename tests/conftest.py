@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from servers import ApiServer, start_api  # noqa: E402
+from servers import ApiServer, start_api
 
-from sentimon.settings import Settings  # noqa: E402
+from sentimon.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

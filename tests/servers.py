@@ -32,7 +32,9 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.05):
         except Exception as exc:  # the server may not be listening yet
             last_error = exc
         time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last error: {last_error!r})")
+    raise TimeoutError(
+        f"timed out after {timeout}s waiting for {what} (last error: {last_error!r})"
+    )
 
 
 @dataclass
@@ -73,7 +75,9 @@ class ApiServer:
         return self.process.returncode
 
 
-def start_api(workdir: Path, env: dict[str, str] | None = None, args: list[str] | None = None) -> ApiServer:
+def start_api(
+    workdir: Path, env: dict[str, str] | None = None, args: list[str] | None = None
+) -> ApiServer:
     """Start `sentimon serve` on a free port and wait until /readyz answers 200."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -85,7 +89,9 @@ def start_api(workdir: Path, env: dict[str, str] | None = None, args: list[str] 
 
     def ready() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"sentimon serve exited with {process.returncode}:\n{server.stderr()}")
+            raise RuntimeError(
+                f"sentimon serve exited with {process.returncode}:\n{server.stderr()}"
+            )
         return httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200
 
     try:

@@ -22,14 +22,20 @@ app = typer.Typer(
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address [default: SENTIMON_HOST or 127.0.0.1].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Bind address [default: SENTIMON_HOST or 127.0.0.1].")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: SENTIMON_PORT or 8000].")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes [default: SENTIMON_WORKERS or 1].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [default: SENTIMON_WORKERS or 1].")
+    ] = None,
 ) -> None:
     """Run the HTTP API (every SENTIMON_* variable applies; see docs/configuration.md)."""
     import uvicorn
 
-    overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+    overrides = {
+        k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
+    }
     settings = Settings(**overrides)
     options = {
         "host": settings.host,
@@ -54,7 +60,9 @@ def serve(
 @app.command()
 def predict(
     texts: Annotated[list[str], typer.Argument(help="One or more texts to classify.")],
-    model_dir: Annotated[Path | None, typer.Option(help="Model directory [default: the shipped model].")] = None,
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Model directory [default: the shipped model].")
+    ] = None,
 ) -> None:
     """Classify texts from the shell; prints one JSON object per text."""
     from sentimon.model.errors import ModelError
@@ -62,14 +70,19 @@ def predict(
 
     settings = Settings() if model_dir is None else Settings(model_dir=model_dir)
     try:
-        predictor = Predictor.load(settings.model_dir, threads=settings.onnx_threads, device=settings.device)
+        predictor = Predictor.load(
+            settings.model_dir, threads=settings.onnx_threads, device=settings.device
+        )
         predictions = predictor.predict_batch(texts)
     except ModelError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     for text, p in zip(texts, predictions, strict=True):
         result = {"text": text, "label": p.label, "confidence": round(p.confidence, 4)}
-        result |= {"scores": {k: round(v, 4) for k, v in p.scores.items()}, "truncated": p.truncated}
+        result |= {
+            "scores": {k: round(v, 4) for k, v in p.scores.items()},
+            "truncated": p.truncated,
+        }
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 

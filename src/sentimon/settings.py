@@ -13,7 +13,9 @@ from sentimon.model.artifact import default_model_dir
 class Settings(BaseSettings):
     """Service configuration; no other module reads os.environ."""
 
-    model_config = SettingsConfigDict(env_prefix="SENTIMON_", extra="ignore", use_attribute_docstrings=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SENTIMON_", extra="ignore", use_attribute_docstrings=True
+    )
 
     host: str = "127.0.0.1"
     """Address `sentimon serve` binds to."""

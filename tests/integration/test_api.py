@@ -127,7 +127,12 @@ def test_json_with_charset_or_vendor_type_is_accepted(client):
 
 def test_body_over_the_limit_gets_413_before_parsing(client):
     body = b'{"text": "' + b"a" * (2 * 1024 * 1024) + b'"}'
-    _assert_error(client.post("/predict", content=body, headers=JSON), 413, "body_too_large", "SENTIMON_MAX_BODY_BYTES")
+    _assert_error(
+        client.post("/predict", content=body, headers=JSON),
+        413,
+        "body_too_large",
+        "SENTIMON_MAX_BODY_BYTES",
+    )
 
 
 def test_chunked_body_over_the_limit_gets_413(client):

@@ -6,17 +6,23 @@ import time
 
 import httpx
 import pytest
-
 from servers import wait_until
 
 
 def test_injected_error_is_a_real_500_with_json_and_request_id(api_factory):
     api = api_factory({"SENTIMON_FAULT_INJECTION": "1"})
     with api.client() as c:
-        r = c.post("/predict", json={"text": "hi"}, headers={"x-inject-fault": "error", "x-request-id": "fault-1"})
+        r = c.post(
+            "/predict",
+            json={"text": "hi"},
+            headers={"x-inject-fault": "error", "x-request-id": "fault-1"},
+        )
         assert r.status_code == 500
         assert r.headers["x-request-id"] == "fault-1"
-        assert r.json() == {"error": {"type": "internal_error", "message": "internal server error"}, "request_id": "fault-1"}
+        assert r.json() == {
+            "error": {"type": "internal_error", "message": "internal server error"},
+            "request_id": "fault-1",
+        }
         # The service keeps serving.
         assert c.post("/predict", json={"text": "hi"}).status_code == 200
         assert c.get("/readyz").status_code == 200
@@ -33,7 +39,13 @@ def test_injected_slowness_adds_the_configured_latency(api_factory):
 
 
 def test_limits_come_from_the_environment(api_factory):
-    api = api_factory({"SENTIMON_MAX_TEXT_CHARS": "10", "SENTIMON_MAX_BATCH": "2", "SENTIMON_MAX_BODY_BYTES": "2048"})
+    api = api_factory(
+        {
+            "SENTIMON_MAX_TEXT_CHARS": "10",
+            "SENTIMON_MAX_BATCH": "2",
+            "SENTIMON_MAX_BODY_BYTES": "2048",
+        }
+    )
     with api.client() as c:
         assert c.post("/predict", json={"text": "a" * 11}).status_code == 422
         assert c.post("/predict/batch", json={"texts": ["a", "b", "c"]}).status_code == 422
@@ -47,7 +59,9 @@ def test_sigterm_lets_in_flight_requests_finish_and_refuses_new_ones(api_factory
 
     def slow_request() -> None:
         with api.client() as c:
-            result["response"] = c.post("/predict", json={"text": "hi"}, headers={"x-inject-fault": "slow"})
+            result["response"] = c.post(
+                "/predict", json={"text": "hi"}, headers={"x-inject-fault": "slow"}
+            )
 
     worker = threading.Thread(target=slow_request)
     worker.start()

@@ -20,7 +20,12 @@ def test_environment_variables_use_the_prefix(monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("SENTIMON_MAX_BATCH", "0"), ("SENTIMON_DEVICE", "tpu"), ("SENTIMON_PORT", "70000"), ("SENTIMON_LOG_LEVEL", "loud")],
+    [
+        ("SENTIMON_MAX_BATCH", "0"),
+        ("SENTIMON_DEVICE", "tpu"),
+        ("SENTIMON_PORT", "70000"),
+        ("SENTIMON_LOG_LEVEL", "loud"),
+    ],
 )
 def test_bad_values_fail_fast_naming_the_field(monkeypatch, name, value):
     monkeypatch.setenv(name, value)

@@ -10,7 +10,15 @@ def test_tokens_keep_spans_into_the_original_text():
     text = "I LOVED it!! 😀 don\u2019t"
     tokens = tokenize(text)
     assert [t.text for t in tokens] == ["i", "loved", "it", "!", "!", "😀", "don't"]
-    assert [text[t.start : t.end] for t in tokens] == ["I", "LOVED", "it", "!", "!", "😀", "don\u2019t"]
+    assert [text[t.start : t.end] for t in tokens] == [
+        "I",
+        "LOVED",
+        "it",
+        "!",
+        "!",
+        "😀",
+        "don\u2019t",
+    ]
 
 
 def test_urls_users_numbers_become_placeholders_and_hashtags_keep_their_word():
@@ -29,7 +37,9 @@ def test_awkward_unicode_tokenizes_without_error(text):
 
 
 def _vocab(max_tokens=4):
-    return Vocabulary.build(["good good bad", "good fine", "bad"], max_size=10, min_count=1, max_tokens=max_tokens)
+    return Vocabulary.build(
+        ["good good bad", "good fine", "bad"], max_size=10, min_count=1, max_tokens=max_tokens
+    )
 
 
 def test_build_orders_by_frequency_then_alphabet():

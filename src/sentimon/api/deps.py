@@ -29,11 +29,11 @@ def require_json(request: Request) -> None:
         message = email.message.Message()
         message["content-type"] = value
         subtype = message.get_content_subtype()
-        if message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json")):
+        if message.get_content_maintype() == "application" and (
+            subtype == "json" or subtype.endswith("+json")
+        ):
             return
-    raise HTTPException(
-        415, f"content-type must be application/json, got {value or 'none'}"
-    )
+    raise HTTPException(415, f"content-type must be application/json, got {value or 'none'}")
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -27,7 +27,10 @@ def _summarise(errors: list[dict]) -> tuple[int, str, str, list[dict]]:
         reason = (err.get("ctx") or {}).get("error", "malformed")
         return 400, "invalid_json", f"body is not valid JSON: {reason} at position {position}", []
     details = [
-        {"field": _loc(tuple(e.get("loc", ()))), "problem": e.get("msg", "").removeprefix("Value error, ")}
+        {
+            "field": _loc(tuple(e.get("loc", ()))),
+            "problem": e.get("msg", "").removeprefix("Value error, "),
+        }
         for e in errors
     ]
     message = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
@@ -44,10 +47,18 @@ async def _invalid_input(request: Request, exc: InvalidInputError) -> JSONRespon
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type", 503: "unavailable"}
+    kinds = {
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "body_too_large",
+        415: "unsupported_media_type",
+        503: "unavailable",
+    }
     kind = kinds.get(exc.status_code, "http_error")
     return JSONResponse(
-        error_payload(kind, str(exc.detail), _request_id(request)), exc.status_code, headers=exc.headers
+        error_payload(kind, str(exc.detail), _request_id(request)),
+        exc.status_code,
+        headers=exc.headers,
     )
 
 

@@ -105,9 +105,13 @@ class BodySizeLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send, size: str) -> None:
         request_id = scope.get("state", {}).get("request_id")
-        message = f"request body is {size}; the limit is {self.max_bytes} bytes (SENTIMON_MAX_BODY_BYTES)"
+        message = (
+            f"request body is {size}; the limit is {self.max_bytes} bytes (SENTIMON_MAX_BODY_BYTES)"
+        )
         # No X-Request-ID here: RequestContextMiddleware, outside, adds it.
-        for msg in _json_response_messages(413, error_payload("body_too_large", message, request_id)):
+        for msg in _json_response_messages(
+            413, error_payload("body_too_large", message, request_id)
+        ):
             await send(msg)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

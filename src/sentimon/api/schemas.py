@@ -14,7 +14,9 @@ def _not_blank(text: str) -> str:
 
 
 class PredictRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"text": "I love it"}]})
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"text": "I love it"}]}
+    )
 
     text: StrictStr = Field(description="The text to classify.")
 
@@ -40,11 +42,19 @@ class PredictionResult(BaseModel):
     confidence: float = Field(description="Probability of the predicted label.")
     scores: dict[str, float] = Field(description="Probability of every label.")
     tokens: int = Field(description="Tokens the model read.")
-    truncated: bool = Field(description="The text was longer than the model window; the rest was not read.")
+    truncated: bool = Field(
+        description="The text was longer than the model window; the rest was not read."
+    )
 
     @classmethod
     def of(cls, p: Prediction) -> PredictionResult:
-        return cls(label=p.label, confidence=p.confidence, scores=p.scores, tokens=p.tokens, truncated=p.truncated)
+        return cls(
+            label=p.label,
+            confidence=p.confidence,
+            scores=p.scores,
+            tokens=p.tokens,
+            truncated=p.truncated,
+        )
 
 
 class PredictResponse(PredictionResult):

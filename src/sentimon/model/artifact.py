@@ -92,6 +92,10 @@ def load_artifact(directory: Path) -> ModelArtifact:
     if missing:
         raise ModelLoadError(f"corrupt model file {card_path}: missing {', '.join(missing)}")
     labels = card["labels"]
-    if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels):
+    if (
+        not isinstance(labels, list)
+        or len(labels) < 2
+        or not all(isinstance(x, str) for x in labels)
+    ):
         raise ModelLoadError(f"corrupt model file {card_path}: labels must be 2+ strings")
     return ModelArtifact(directory, onnx_bytes, vocabulary, card)

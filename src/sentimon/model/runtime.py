@@ -112,7 +112,9 @@ class Predictor:
             raise ModelLoadError(
                 f"corrupt model file {onnx_path}: inputs are {names}, expected {_INPUTS}"
             )
-        self.device = "cuda" if self._session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
+        self.device = (
+            "cuda" if self._session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
+        )
         self.threads = threads
 
     @classmethod
@@ -198,7 +200,9 @@ class Predictor:
         return Explanation(
             prediction,
             [
-                TokenAttribution(text[t.start : t.end], t.start, t.end, prediction.confidence - float(p))
+                TokenAttribution(
+                    text[t.start : t.end], t.start, t.end, prediction.confidence - float(p)
+                )
                 for t, p in zip(enc.tokens, occluded, strict=True)
             ],
         )

@@ -113,7 +113,9 @@ class Vocabulary:
     @classmethod
     def from_json(cls, data: dict) -> Vocabulary:
         if data.get("format") != FORMAT:
-            raise ValueError(f"unknown tokenizer format {data.get('format')!r}, expected {FORMAT!r}")
+            raise ValueError(
+                f"unknown tokenizer format {data.get('format')!r}, expected {FORMAT!r}"
+            )
         return cls(list(data["vocab"]), int(data["max_tokens"]))
 
     def save(self, path: Path) -> None:

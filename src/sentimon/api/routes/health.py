@@ -22,4 +22,6 @@ async def readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "draining"}, 503)
     if state.predictor is None:
         return JSONResponse({"status": "loading"}, 503)
-    return JSONResponse({"status": "ready", "model": state.predictor.name, "version": state.predictor.version})
+    return JSONResponse(
+        {"status": "ready", "model": state.predictor.name, "version": state.predictor.version}
+    )

@@ -30,7 +30,10 @@ router = APIRouter(
         400: {"model": ErrorResponse, "description": "Body is not valid JSON"},
         413: {"model": ErrorResponse, "description": "Body over SENTIMON_MAX_BODY_BYTES"},
         415: {"model": ErrorResponse, "description": "Content type is not JSON"},
-        422: {"model": ErrorResponse, "description": "Text missing, empty, not a string or too long"},
+        422: {
+            "model": ErrorResponse,
+            "description": "Text missing, empty, not a string or too long",
+        },
     },
 )
 
@@ -53,9 +56,7 @@ def _check_length(text: str, settings: Settings, field: str = "text") -> None:
         )
 
 
-def _respond(
-    cls: type[_R], p: Prediction, predictor: Predictor, request: Request, **extra
-) -> _R:
+def _respond(cls: type[_R], p: Prediction, predictor: Predictor, request: Request, **extra) -> _R:
     return cls(
         label=p.label,
         confidence=p.confidence,
@@ -94,7 +95,8 @@ async def predict_batch(
     """Classify up to SENTIMON_MAX_BATCH texts in one call; results keep the order of `texts`."""
     if len(body.texts) > settings.max_batch:
         raise InvalidInputError(
-            f"texts holds {len(body.texts)} items; the limit is {settings.max_batch} (SENTIMON_MAX_BATCH)"
+            f"texts holds {len(body.texts)} items; "
+            f"the limit is {settings.max_batch} (SENTIMON_MAX_BATCH)"
         )
     for i, text in enumerate(body.texts):
         _check_length(text, settings, f"texts[{i}]")
@@ -117,5 +119,7 @@ async def explain(
     """Classify one text and weigh each token by occlusion (what the web page highlights)."""
     _check_length(body.text, settings)
     result = await run_in_threadpool(predictor.explain, body.text)
-    weights = [TokenWeight(text=t.text, start=t.start, end=t.end, weight=t.weight) for t in result.tokens]
+    weights = [
+        TokenWeight(text=t.text, start=t.start, end=t.end, weight=t.weight) for t in result.tokens
+    ]
     return _respond(ExplainResponse, result.prediction, predictor, request, attributions=weights)
