@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What each target needs from Debian.
 APT_RUN := python3 python3-venv python3-pip ca-certificates curl
-APT_TEST := $(APT_RUN) chromium chromium-driver
+APT_TEST := $(APT_RUN) chromium chromium-driver rsyslog
 
 .PHONY: help up serve install install-test system-packages test test-fast lint bench-model clean
 

@@ -100,3 +100,54 @@ def start_api(
         server.stop()
         raise
     return server
+
+
+@dataclass
+class Rsyslog:
+    """A real rsyslogd listening on a UDP port and writing every message to one file."""
+
+    process: subprocess.Popen
+    port: int
+    output: Path
+    workdir: Path
+
+    def text(self) -> str:
+        return self.output.read_text(errors="replace") if self.output.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+RSYSLOGD = "/usr/sbin/rsyslogd"
+
+
+def start_rsyslog(workdir: Path) -> Rsyslog:
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    output = workdir / "received.log"
+    config = workdir / "rsyslog.conf"
+    config.write_text(
+        f'global(workDirectory="{workdir}")\n'
+        'module(load="imudp")\n'
+        f'input(type="imudp" address="127.0.0.1" port="{port}")\n'
+        f'*.* action(type="omfile" file="{output}")\n'
+    )
+    with open(workdir / "rsyslogd.err", "wb") as err:
+        process = subprocess.Popen(
+            [RSYSLOGD, "-n", "-f", str(config), "-i", str(workdir / "rsyslogd.pid")],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    server = Rsyslog(process, port, output, workdir)
+
+    def listening() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"rsyslogd exited: {(workdir / 'rsyslogd.err').read_text()}")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.sendto(b"<14>probe: rsyslog is up", ("127.0.0.1", port))
+        return "rsyslog is up" in server.text()
+
+    wait_until(listening, 15, "rsyslogd to receive on UDP", interval=0.2)
+    return server

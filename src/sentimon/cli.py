@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sentimon.model.training.command import train_command
 from sentimon.settings import Settings
 
 app = typer.Typer(
@@ -31,30 +31,10 @@ def serve(
     ] = None,
 ) -> None:
     """Run the HTTP API (every SENTIMON_* variable applies; see docs/configuration.md)."""
-    import uvicorn
+    from sentimon.serving import serve as run_server
 
-    overrides = {
-        k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
-    }
-    settings = Settings(**overrides)
-    options = {
-        "host": settings.host,
-        "port": settings.port,
-        "loop": "uvloop",
-        "http": "httptools",
-        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
-        "server_header": False,
-        "log_level": settings.log_level.lower(),
-    }
-    if settings.workers == 1:
-        from sentimon.api.app import create_app
-
-        uvicorn.run(create_app(settings), **options)
-        return
-    # Workers are separate processes that build their own app from the environment.
-    for name, value in overrides.items():
-        os.environ[f"SENTIMON_{name.upper()}"] = str(value)
-    uvicorn.run("sentimon.api.app:create_app", factory=True, workers=settings.workers, **options)
+    overrides = {"host": host, "port": port, "workers": workers}
+    run_server(Settings(**{k: v for k, v in overrides.items() if v is not None}))
 
 
 @app.command()
@@ -86,12 +66,4 @@ def predict(
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
-def _register_train() -> None:
-    try:
-        from sentimon.model.training.command import train_command
-    except ImportError:  # the training package is optional at import; torch is imported lazily
-        return
-    app.command("train")(train_command)
-
-
-_register_train()
+app.command("train")(train_command)

@@ -48,6 +48,27 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     """Lowest level logged."""
+    log_dir: Path | None = Path("logs")
+    """Directory of the rotated JSON log file; empty turns the file off."""
+    log_max_bytes: int = Field(10 * 1024 * 1024, ge=4096)
+    """Size at which the log file rotates."""
+    log_backups: int = Field(5, ge=1)
+    """Rotated log files kept."""
+    syslog_address: str = ""
+    """Syslog target for WARNING and above: a unix socket path (/dev/log) or udp://host:port; empty is off."""
+    log_text: bool = False
+    """Log the raw user text with each prediction (off: only its length and a short hash)."""
+    access_log: bool = True
+    """One JSON line per request on stdout and in the file (probes and scrapes at DEBUG)."""
+    metrics_enabled: bool = True
+    """Collect request and model metrics (off only to measure what they cost)."""
+    prometheus_multiproc_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    """Set by `sentimon serve --workers N` for prometheus_client's multiprocess mode; not for users."""
+
+    @field_validator("log_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -80,8 +80,8 @@ def test_sigterm_lets_in_flight_requests_finish_and_refuses_new_ones(api_factory
     worker.join(10)
     assert result["response"].status_code == 200
     assert result["response"].json()["label"]
-    # uvicorn re-raises the signal once it has shut down cleanly, as a well-behaved process should.
-    assert api.process.wait(10) in (0, -signal.SIGTERM)
+    # 128 + SIGTERM: the conventional status of a clean exit on that signal.
+    assert api.process.wait(10) == 128 + signal.SIGTERM
     assert "SIGTERM received" in api.stderr()
 
 

@@ -35,8 +35,11 @@ def test_bad_values_fail_fast_naming_the_field(monkeypatch, name, value):
 
 def test_every_setting_is_documented_with_its_description():
     doc = DOC.read_text(encoding="utf-8")
-    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(SENTIMON_\w+)` .*$", doc, re.M)}
-    fields = Settings.model_fields
-    assert set(rows) == {f"SENTIMON_{n.upper()}" for n in fields}
-    for name, field in fields.items():
-        assert field.description and field.description in rows[f"SENTIMON_{name.upper()}"]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([A-Z_]+)` .*$", doc, re.M)}
+    env_names = {
+        name: field.validation_alias or f"SENTIMON_{name.upper()}"
+        for name, field in Settings.model_fields.items()
+    }
+    assert set(rows) == set(env_names.values())
+    for name, field in Settings.model_fields.items():
+        assert field.description and field.description in rows[env_names[name]]

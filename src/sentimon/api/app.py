@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
+from prometheus_client import CollectorRegistry, multiprocess
 from starlette.concurrency import run_in_threadpool
 
 from sentimon import __version__
@@ -18,6 +19,9 @@ from sentimon.api.errors import install_error_handlers
 from sentimon.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from sentimon.api.routes import health, info, metrics, predict, web
 from sentimon.model.runtime import Predictor
+from sentimon.observability.exposition import MetricsExposition
+from sentimon.observability.http import instrument_http
+from sentimon.observability.metrics import ServiceMetrics
 from sentimon.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -49,10 +53,18 @@ def _watch_for_shutdown(app: FastAPI) -> Callable[[], None]:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     restore_signal = _watch_for_shutdown(app)
-    app.state.predictor = await run_in_threadpool(
-        Predictor.load, settings.model_dir, threads=settings.onnx_threads, device=settings.device
+    metrics: ServiceMetrics | None = app.state.metrics
+    predictor = await run_in_threadpool(
+        Predictor.load,
+        settings.model_dir,
+        threads=settings.onnx_threads,
+        device=settings.device,
+        observer=metrics.model if metrics else None,
     )
-    predictor = app.state.predictor
+    if metrics:
+        metrics.model.bind(model=predictor.name, version=predictor.version, device=predictor.device)
+        metrics.model.ready.set(1)
+    app.state.predictor = predictor
     logger.info(
         "model %s %s loaded from %s on %s",
         predictor.name,
@@ -64,14 +76,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         app.state.draining = True
+        if metrics:
+            metrics.model.ready.set(0)
+        if settings.prometheus_multiproc_dir is not None:
+            multiprocess.mark_process_dead(os.getpid(), str(settings.prometheus_multiproc_dir))
         restore_signal()
-
-
-def _registry() -> CollectorRegistry:
-    registry = CollectorRegistry()
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
-    return registry
+        if app.state.logging is not None:
+            app.state.logging.flush()  # a worker may die by the signal uvicorn re-raises
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -86,14 +97,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.predictor = None
     app.state.draining = False
-    app.state.registry = _registry()
+    app.state.logging = None  # the LoggingSetup, when the caller configured logging
+    registry = CollectorRegistry()
+    app.state.metrics = ServiceMetrics(registry) if settings.metrics_enabled else None
+    app.state.exposition = MetricsExposition(registry, settings.prometheus_multiproc_dir)
 
     install_error_handlers(app)
     for router in (predict.router, health.router, info.router, metrics.router, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("sentimon.api", "static")]), name="static")
 
-    # Added last is outermost: the request context wraps everything, even the 413s.
+    # Added last is outermost: the request context wraps everything, even the 413s,
+    # and the request metrics count the 413s and the 500s.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    if app.state.metrics:
+        instrument_http(app, registry)
+    app.add_middleware(
+        RequestContextMiddleware,
+        in_progress=app.state.metrics.http_inprogress if app.state.metrics else None,
+        access_log=settings.access_log,
+    )
     return app

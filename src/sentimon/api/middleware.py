@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 
 import orjson
+from prometheus_client import Gauge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentimon.observability.context import request_id_var
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("sentimon.access")
+
+# Probes and scrapes log at DEBUG: at INFO they would drown the request log.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
@@ -51,46 +57,81 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (kept from the client when valid) and answers crashes with JSON.
+    """Gives every request an id, counts it in flight, logs one line for it, and answers crashes.
 
     It sits outside everything else, so even a 500 carries X-Request-ID, and the
-    traceback is logged while the request id is still in context.
+    traceback is logged while the request id is still in context. Routes add
+    fields to the request's line through `scope["state"]["log"]`.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, in_progress: Gauge | None = None, access_log: bool = True
+    ) -> None:
         self.app = app
+        self.in_progress = in_progress
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        start = time.perf_counter()
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         token = request_id_var.set(request_id)
         header = (REQUEST_ID_HEADER, request_id.encode())
-        started = False
+        status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                started = True
+                status, response_started = message["status"], True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
+        if self.in_progress is not None:
+            self.in_progress.inc()
         try:
-            await self.app(scope, receive, send_with_id)
-        except Exception:
-            logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            if started:
-                raise  # too late for a clean response; the server closes the connection
-            for message in _json_response_messages(
-                500,
-                error_payload("internal_error", "internal server error", request_id),
-                request_id,
-            ):
-                await send(message)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+                if response_started:
+                    raise  # too late for a clean response; the server closes the connection
+                for message in _json_response_messages(
+                    500,
+                    error_payload("internal_error", "internal server error", request_id),
+                    request_id,
+                ):
+                    await send(message)
         finally:
+            if self.in_progress is not None:
+                self.in_progress.dec()
+            if self.access_log:
+                self._log(scope, state, status, time.perf_counter() - start)
             request_id_var.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, state: dict, status: int, seconds: float) -> None:
+        path = scope["path"]
+        if status >= 500:
+            level = logging.WARNING  # also to stderr and syslog, beside the ERROR traceback
+        else:
+            level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+        if not access_logger.isEnabledFor(level):
+            return
+        fields = {
+            "method": scope["method"],
+            "path": path,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+        }
+        extra = state.get("log")
+        if extra:
+            fields |= extra
+        access_logger.log(level, "%s %s %d", scope["method"], path, status, extra=fields)
 
 
 class BodySizeLimitMiddleware:

@@ -1,14 +1,16 @@
-"""Prometheus exposition of the app's registry."""
+"""Prometheus exposition: this process's metrics, or every worker's summed."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+    # Reading every worker's files (and NVML) is blocking I/O: keep it off the event loop.
+    body, content_type = await run_in_threadpool(request.app.state.exposition.render)
+    return Response(body, media_type=content_type)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -56,6 +57,22 @@ def _check_length(text: str, settings: Settings, field: str = "text") -> None:
         )
 
 
+def _text_hash(text: str) -> str:
+    """A short, stable fingerprint to correlate log lines about one text without logging it."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+
+
+def _log_fields(request: Request, text: str | None, settings: Settings) -> dict:
+    """Fields this request adds to its one access-log line."""
+    fields = request.scope["state"].setdefault("log", {})
+    if text is not None:
+        fields["text_chars"] = len(text)
+        fields["text_hash"] = _text_hash(text)
+        if settings.log_text:
+            fields["text"] = text
+    return fields
+
+
 def _respond(cls: type[_R], p: Prediction, predictor: Predictor, request: Request, **extra) -> _R:
     return cls(
         label=p.label,
@@ -85,7 +102,10 @@ async def predict(
         if x_inject_fault == "slow":
             await asyncio.sleep(settings.fault_slow_seconds)
     _check_length(body.text, settings)
-    return _respond(PredictResponse, predictor.predict(body.text), predictor, request)
+    prediction = predictor.predict(body.text)
+    log = _log_fields(request, body.text, settings)
+    log["label"], log["confidence"] = prediction.label, round(prediction.confidence, 4)
+    return _respond(PredictResponse, prediction, predictor, request)
 
 
 @router.post("/predict/batch", response_model=BatchPredictResponse)
@@ -100,7 +120,10 @@ async def predict_batch(
         )
     for i, text in enumerate(body.texts):
         _check_length(text, settings, f"texts[{i}]")
-    if sum(map(len, body.texts)) > _THREADPOOL_CHARS:
+    chars = sum(map(len, body.texts))
+    log = _log_fields(request, None, settings)
+    log["texts"], log["text_chars"] = len(body.texts), chars
+    if chars > _THREADPOOL_CHARS:
         predictions = await run_in_threadpool(predictor.predict_batch, body.texts)
     else:
         predictions = predictor.predict_batch(body.texts)

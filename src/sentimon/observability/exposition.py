@@ -1,0 +1,107 @@
+"""The /metrics payload, for one process or summed across `--workers N` processes.
+
+With several workers, prometheus_client's multiprocess mode keeps each worker's
+values in files under PROMETHEUS_MULTIPROC_DIR and sums them at scrape time.
+That mode cannot run the process collector, so WorkerProcessCollector reports
+each live worker's CPU and memory with a `pid` label instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import psutil
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from sentimon.observability.gpu import gpu_collector
+
+_PID_IN_FILE = re.compile(r"_(\d+)\.db$")
+
+
+def _worker_pids(directory: Path) -> set[int]:
+    return {int(m.group(1)) for name in os.listdir(directory) if (m := _PID_IN_FILE.search(name))}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+class WorkerProcessCollector(Collector):
+    """process_* metrics per live worker, labelled by pid (multiprocess mode only)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def collect(self):
+        cpu = CounterMetricFamily(
+            "process_cpu_seconds", "Worker CPU time, user and system.", labels=["pid"]
+        )
+        rss = GaugeMetricFamily(
+            "process_resident_memory_bytes", "Worker resident memory.", labels=["pid"]
+        )
+        vms = GaugeMetricFamily(
+            "process_virtual_memory_bytes", "Worker virtual memory.", labels=["pid"]
+        )
+        start = GaugeMetricFamily(
+            "process_start_time_seconds", "Worker start, Unix time.", labels=["pid"]
+        )
+        fds = GaugeMetricFamily("process_open_fds", "Worker open file descriptors.", labels=["pid"])
+        for pid in sorted(_worker_pids(self.directory)):
+            try:
+                proc = psutil.Process(pid)
+                with proc.oneshot():
+                    times, memory = proc.cpu_times(), proc.memory_info()
+                    label = [str(pid)]
+                    cpu.add_metric(label, times.user + times.system)
+                    rss.add_metric(label, memory.rss)
+                    vms.add_metric(label, memory.vms)
+                    start.add_metric(label, proc.create_time())
+                    fds.add_metric(label, proc.num_fds())
+            except psutil.Error:  # the worker exited between listing and reading
+                continue
+        yield from (cpu, rss, vms, start, fds)
+
+
+class MetricsExposition:
+    """Renders the exposition for the registry the metrics live on."""
+
+    def __init__(self, registry: CollectorRegistry, multiprocess_dir: Path | None) -> None:
+        self.registry = registry
+        self.multiprocess_dir = multiprocess_dir
+        self.gpu = gpu_collector()
+        if multiprocess_dir is None:
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
+            if self.gpu is not None:
+                registry.register(self.gpu)
+
+    def render(self) -> tuple[bytes, str]:
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        self._forget_dead_workers()
+        scrape = CollectorRegistry()
+        multiprocess.MultiProcessCollector(scrape, path=str(self.multiprocess_dir))
+        scrape.register(WorkerProcessCollector(self.multiprocess_dir))
+        if self.gpu is not None:
+            scrape.register(self.gpu)
+        return generate_latest(scrape), CONTENT_TYPE_LATEST
+
+    def _forget_dead_workers(self) -> None:
+        """Drop live-gauge files of workers that died without a clean shutdown."""
+        for pid in _worker_pids(self.multiprocess_dir):
+            if not _alive(pid):
+                multiprocess.mark_process_dead(pid, str(self.multiprocess_dir))

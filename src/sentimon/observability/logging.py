@@ -1,0 +1,236 @@
+"""JSON logging to stdout, stderr, a rotated file and syslog, each record formatted once.
+
+The calling thread only formats the record (python-json-logger with orjson) and
+puts it on a queue; a listener thread writes the finished line to every sink.
+So a slow disk, a full disk or an unreachable syslog never blocks the event loop
+or fails a request: a failing sink is counted and reported once, not raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import logging.handlers
+import os
+import queue
+import socket
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import orjson
+from pythonjsonlogger.orjson import OrjsonFormatter
+
+from sentimon.observability.context import request_id_var
+
+LOG_FILE_PREFIX = "sentimon"
+
+# LogRecord attributes that are not copied into the JSON line.
+_RESERVED = (
+    "args", "created", "exc_info", "exc_text", "filename", "funcName", "levelname", "levelno",
+    "lineno", "module", "msecs", "msg", "name", "pathname", "process", "processName",
+    "relativeCreated", "stack_info", "thread", "threadName", "taskName", "message", "color_message",
+)  # fmt: skip
+
+
+def _scrub(value):
+    """Make strings encodable: lone surrogates (valid in a Python str, not in UTF-8) escaped."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+class JsonLineFormatter(OrjsonFormatter):
+    """One JSON object per line: ts, level, logger, message, request_id, pid, then extras."""
+
+    def __init__(self) -> None:
+        super().__init__(reserved_attrs=_RESERVED)
+
+    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        log_data["ts"] = (
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z"
+        )
+        log_data["level"] = record.levelname
+        log_data["logger"] = record.name
+        log_data["message"] = record.getMessage()
+        request_id = request_id_var.get()
+        if request_id is not None:
+            log_data["request_id"] = request_id
+        log_data["pid"] = record.process
+        for key, value in record.__dict__.items():
+            if key not in self._skip_fields and not key.startswith("_"):
+                log_data[key] = value
+        if record.exc_info:
+            log_data["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            log_data["stack"] = self.formatStack(record.stack_info)
+
+    def jsonify_log_record(self, log_data: dict) -> str:
+        try:
+            return super().jsonify_log_record(log_data)
+        except TypeError:  # a str with lone surrogates: never lose the line over it
+            return super().jsonify_log_record(_scrub(log_data))
+
+
+@dataclass
+class SinkFailures:
+    """Counts writes a sink could not make; reports the first of each sink on stderr."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def handler_error(self, name: str) -> Callable[[logging.LogRecord], None]:
+        def handle_error(record: logging.LogRecord) -> None:
+            self.counts[name] = self.counts.get(name, 0) + 1
+            if self.counts[name] == 1:
+                exc = sys.exc_info()[1]
+                sys.stderr.write(
+                    orjson.dumps(
+                        {
+                            "level": "ERROR",
+                            "logger": __name__,
+                            "message": f"log sink {name} failed: {exc!r}",
+                        }
+                    ).decode()
+                    + "\n"
+                )
+
+        return handle_error
+
+
+class _CountingQueueHandler(logging.handlers.QueueHandler):
+    """Formats in the caller's thread (so the request id is still in context) and counts lines."""
+
+    def __init__(self, q: queue.SimpleQueue, on_record: Callable[[str], None] | None) -> None:
+        super().__init__(q)
+        self.on_record = on_record
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.on_record is not None:
+            self.on_record(record.levelname)
+        super().emit(record)
+
+
+def _stream(stream, level: int, name: str, failures: SinkFailures) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(level)
+    handler.handleError = failures.handler_error(name)
+    return handler
+
+
+def log_file_path(log_dir: Path, per_process: bool) -> Path:
+    """One file per process when several workers write, so rotations never race."""
+    name = f"{LOG_FILE_PREFIX}-{os.getpid()}.log" if per_process else f"{LOG_FILE_PREFIX}.log"
+    return Path(log_dir) / name
+
+
+def _syslog_handler(address: str) -> logging.Handler:
+    if address.startswith("udp://"):
+        parts = urlsplit(address)
+        if not parts.hostname or not parts.port:
+            raise ValueError(f"syslog address {address!r} must look like udp://host:port")
+        target: str | tuple[str, int] = (parts.hostname, parts.port)
+        handler = logging.handlers.SysLogHandler(target, socktype=socket.SOCK_DGRAM)
+    else:
+        handler = logging.handlers.SysLogHandler(address)
+    handler.ident = "sentimon: "
+    return handler
+
+
+@dataclass
+class LoggingSetup:
+    """What configure_logging started; stop() flushes every sink."""
+
+    listener: logging.handlers.QueueListener
+    handlers: list[logging.Handler]
+    failures: SinkFailures
+    file_path: Path | None
+
+    front: _CountingQueueHandler
+
+    def count_with(self, on_record: Callable[[str], None]) -> None:
+        """Call `on_record(level)` for every line from now on (feeds log_messages_total)."""
+        self.front.on_record = on_record
+
+    def flush(self) -> None:
+        """Write out everything queued so far; logging goes on."""
+        if self.listener._thread is not None:
+            self.listener.stop()
+            self.listener.start()
+
+    def stop(self) -> None:
+        if self.listener._thread is None:
+            return  # already stopped
+        self.listener.stop()
+        for handler in self.handlers:
+            with contextlib.suppress(OSError, ValueError):  # a failed sink cannot flush
+                handler.close()
+
+
+def configure_logging(
+    *,
+    level: str = "INFO",
+    log_dir: Path | None = None,
+    per_process_file: bool = False,
+    max_bytes: int = 10 * 1024 * 1024,
+    backups: int = 5,
+    syslog_address: str = "",
+    on_record: Callable[[str], None] | None = None,
+) -> LoggingSetup:
+    """Route every logger (uvicorn's too) through one JSON formatter to the four sinks."""
+    failures = SinkFailures()
+    sinks = [
+        _stream(sys.stdout, logging.INFO, "stdout", failures),
+        _stream(sys.stderr, logging.WARNING, "stderr", failures),
+    ]
+    file_path = None
+    if log_dir is not None:
+        file_path = log_file_path(log_dir, per_process_file)
+        file_path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            file_path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+        )
+        file_handler.handleError = failures.handler_error("file")
+        sinks.append(file_handler)
+    syslog_problem = None
+    if syslog_address:
+        try:
+            syslog = _syslog_handler(syslog_address)
+        except OSError as exc:  # e.g. a host name that does not resolve
+            syslog_problem = f"syslog at {syslog_address} unusable, continuing without it: {exc}"
+        else:
+            syslog.setLevel(logging.WARNING)
+            syslog.handleError = failures.handler_error("syslog")
+            sinks.append(syslog)
+            if syslog.unixsocket and not Path(syslog_address).exists():
+                # The handler connects again on every line, so syslog may come up later.
+                syslog_problem = f"syslog socket {syslog_address} is not there (yet)"
+
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    front = _CountingQueueHandler(q, on_record)
+    front.setFormatter(JsonLineFormatter())
+    listener = logging.handlers.QueueListener(q, *sinks, respect_handler_level=True)
+    listener.start()
+
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(front)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "fastapi"):
+        lib_logger = logging.getLogger(name)
+        lib_logger.handlers.clear()
+        lib_logger.propagate = True
+    # Our middleware writes one line per request; uvicorn's own access line would double it.
+    logging.getLogger("uvicorn.access").disabled = True
+
+    if syslog_problem is not None:
+        logging.getLogger(__name__).warning(syslog_problem)
+    return LoggingSetup(listener, sinks, failures, file_path, front)

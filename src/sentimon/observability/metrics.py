@@ -1,0 +1,148 @@
+"""Every metric the service exposes, built on a registry passed in (tests use a fresh one)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from sentimon.model.runtime import Prediction
+from sentimon.model.tokenizer import Encoded
+
+# 25 microseconds to 1 second: the model runs in about 0.1 ms, so the default
+# buckets (5 ms and up) would put every observation in the first one.
+MODEL_SECONDS_BUCKETS = (
+    0.000025, 0.00005, 0.000075, 0.0001, 0.00015, 0.0002, 0.0003, 0.0005, 0.00075,
+    0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+)  # fmt: skip
+# 100 microseconds to 10 seconds, for whole HTTP requests.
+HTTP_SECONDS_BUCKETS = (
+    0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05,
+    0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0,
+)  # fmt: skip
+CONFIDENCE_BUCKETS = tuple(round(0.05 * i, 2) for i in range(1, 21))
+TOKEN_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+RATIO_BUCKETS = (0.0, *CONFIDENCE_BUCKETS)
+
+
+class ModelMetrics:
+    """Model metrics; implements the runtime's InferenceObserver."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.inference_seconds = Histogram(
+            "model_inference_duration_seconds",
+            "Time onnxruntime took for one batch (a single /predict is a batch of one).",
+            ["model", "version", "device"],
+            buckets=MODEL_SECONDS_BUCKETS,
+            registry=registry,
+        )
+        self.preprocess_seconds = Histogram(
+            "model_preprocessing_duration_seconds",
+            "Time to tokenize and encode one batch.",
+            ["model", "version"],
+            buckets=MODEL_SECONDS_BUCKETS,
+            registry=registry,
+        )
+        self.confidence = Histogram(
+            "model_confidence",
+            "Probability of the predicted label, one observation per prediction.",
+            ["model", "version"],
+            buckets=CONFIDENCE_BUCKETS,
+            registry=registry,
+        )
+        self.predictions = Counter(
+            "model_predictions",
+            "Predictions made, by predicted label.",
+            ["model", "label"],
+            registry=registry,
+        )
+        self.input_tokens = Histogram(
+            "model_input_tokens",
+            "Tokens in each input before truncation to the model window.",
+            ["model"],
+            buckets=TOKEN_BUCKETS,
+            registry=registry,
+        )
+        self.unknown_ratio = Histogram(
+            "model_unknown_token_ratio",
+            "Share of each input's tokens outside the vocabulary (a drift signal).",
+            ["model"],
+            buckets=RATIO_BUCKETS,
+            registry=registry,
+        )
+        self.info = Gauge(
+            "model_info",
+            "The model being served; always 1.",
+            ["model", "version", "framework", "device"],
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.ready = Gauge(
+            "model_ready",
+            "1 when the model is loaded and its probe inference passed, else 0.",
+            registry=registry,
+            multiprocess_mode="livemin",
+        )
+        self._bound = None
+
+    def bind(self, *, model: str, version: str, device: str, framework: str = "onnx") -> None:
+        """Fix the label values for the model now loaded, so the hot path skips label lookups."""
+        self.info.labels(model, version, framework, device).set(1)
+        self._bound = (
+            model,
+            self.inference_seconds.labels(model, version, device),
+            self.preprocess_seconds.labels(model, version),
+            self.confidence.labels(model, version),
+            self.input_tokens.labels(model),
+            self.unknown_ratio.labels(model),
+            {},
+        )
+
+    def observe_batch(
+        self,
+        *,
+        preprocess_seconds: float,
+        inference_seconds: float,
+        encoded: Sequence[Encoded],
+        predictions: Sequence[Prediction],
+    ) -> None:
+        if self._bound is None:
+            raise RuntimeError("ModelMetrics.bind() must be called before observing")
+        model, inference, preprocess, confidence, tokens, unknown, by_label = self._bound
+        inference.observe(inference_seconds)
+        preprocess.observe(preprocess_seconds)
+        for enc, p in zip(encoded, predictions, strict=True):
+            confidence.observe(p.confidence)
+            counter = by_label.get(p.label)
+            if counter is None:
+                counter = by_label[p.label] = self.predictions.labels(model, p.label)
+            counter.inc()
+            tokens.observe(enc.total_tokens)
+            unknown.observe(enc.unknown / len(enc.ids))
+
+
+class ServiceMetrics:
+    """Everything on one registry: model, HTTP in-progress, log lines."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.model = ModelMetrics(registry)
+        self.http_inprogress = Gauge(
+            "http_requests_inprogress",
+            "HTTP requests being served now.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.log_messages = Counter(
+            "log_messages",
+            "Log lines written, by level.",
+            ["level"],
+            registry=registry,
+        )
+        self._log_counters: dict[str, Counter] = {}
+
+    def count_log_line(self, level: str) -> None:
+        counter = self._log_counters.get(level)
+        if counter is None:
+            counter = self._log_counters[level] = self.log_messages.labels(level)
+        counter.inc()

@@ -1,0 +1,256 @@
+"""The web page at /, driven in Debian's headless Chromium against a real `sentimon serve`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+    pytest.skip(
+        "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
+        allow_module_level=True,
+    )
+
+POSITIVE = "This movie was absolutely wonderful, I loved every minute of it."
+NEGATIVE = "This movie was terrible, boring and a complete waste of time. I hated it."
+WAIT_S = 20
+
+
+@pytest.fixture(scope="module")
+def info(api) -> dict:
+    return httpx.get(f"{api.url}/info", timeout=10).raise_for_status().json()
+
+
+@pytest.fixture
+def driver(tmp_path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1100,1300",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def _open(driver: webdriver.Chrome, url: str) -> None:
+    """Load the page and wait until /info has answered (the counter then shows the limit)."""
+    driver.get(f"{url}/")
+    WebDriverWait(driver, WAIT_S).until(lambda d: "/" in d.find_element(By.ID, "counter").text)
+
+
+def _set_text(driver: webdriver.Chrome, text: str) -> None:
+    """Fill the textarea as a paste would; ChromeDriver cannot type characters outside the BMP."""
+    driver.execute_script(
+        "const t = document.getElementById('text');"
+        "t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+        text,
+    )
+
+
+def _outcome(driver: webdriver.Chrome) -> str:
+    """Wait for a result or an error to show; return which, failing with the page's message."""
+
+    def shown(d):
+        if d.find_element(By.ID, "result").is_displayed():
+            return "result"
+        return "error" if d.find_element(By.ID, "error").text else None
+
+    return WebDriverWait(driver, WAIT_S).until(shown)
+
+
+def _result(driver: webdriver.Chrome) -> WebElement:
+    outcome = _outcome(driver)
+    assert outcome == "result", driver.find_element(By.ID, "error").text
+    return driver.find_element(By.ID, "result")
+
+
+def _analyze(driver: webdriver.Chrome) -> WebElement:
+    driver.find_element(By.ID, "submit").click()
+    return _result(driver)
+
+
+def _explain(url: str, text: str) -> dict:
+    return httpx.post(f"{url}/explain", json={"text": text}, timeout=30).raise_for_status().json()
+
+
+def _tokens(driver: webdriver.Chrome) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, "#highlighted .tok")
+
+
+def _text_content(element: WebElement) -> str:
+    return element.get_attribute("textContent")
+
+
+def _console_errors(driver: webdriver.Chrome) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_result_shows_label_confidence_scores_and_highlighted_words(api, info, driver):
+    _open(driver, api.url)
+    driver.find_element(By.ID, "text").send_keys(POSITIVE)
+    result = _analyze(driver)
+    expected = _explain(api.url, POSITIVE)
+
+    label = result.find_element(By.ID, "label").text
+    assert label == expected["label"]
+    confidence = result.find_element(By.ID, "confidence").text
+    assert confidence == f"{expected['confidence'] * 100:.1f}%"
+    bar = result.find_element(By.ID, "confidence-bar")
+    assert bar.size["width"] > 0
+
+    rows = result.find_elements(By.CSS_SELECTOR, "#scores li")
+    names = [row.get_attribute("data-label") for row in rows]
+    assert names == list(expected["scores"])  # in the order the API returns them
+    assert sorted(names) == sorted(info["model"]["labels"])
+    values = [row.find_element(By.CLASS_NAME, "value").text for row in rows]
+    assert values[names.index(label)] == confidence
+
+    # Every word and punctuation mark is its own span; with the text between them it is the input.
+    assert [_text_content(t) for t in _tokens(driver)] == re.findall(r"\w+|[^\w\s]", POSITIVE)
+    assert _text_content(driver.find_element(By.ID, "highlighted")) == POSITIVE
+    meta = result.find_element(By.ID, "meta").text
+    assert re.search(rf"{re.escape(info['model']['name'])} .* request id [0-9a-f]+", meta), meta
+    assert not result.find_element(By.ID, "truncated").is_displayed()
+    assert _console_errors(driver) == []
+
+
+@pytest.mark.parametrize(("text", "label"), [(POSITIVE, "positive"), (NEGATIVE, "negative")])
+def test_plain_sentences_get_the_obvious_label_and_supporting_words(api, driver, text, label):
+    _open(driver, api.url)
+    driver.find_element(By.ID, "text").send_keys(text, Keys.CONTROL, Keys.ENTER)
+    result = _result(driver)
+    assert result.find_element(By.ID, "label").text == label
+    tokens = _tokens(driver)
+    weights = [float(t.get_attribute("data-weight")) for t in tokens]
+    supporting = [t for t, w in zip(tokens, weights, strict=True) if w > 0]
+    assert supporting, "no highlighted word supports the label"
+    assert all("for" in t.get_attribute("class").split() for t in supporting)
+    # Intensity is relative: the most influential word is drawn at full strength.
+    strongest = tokens[max(range(len(weights)), key=lambda i: abs(weights[i]))]
+    style = driver.execute_script("return arguments[0].style.getPropertyValue('--a')", strongest)
+    assert style == "1.000"
+
+
+@pytest.mark.parametrize("text", ["I love it 😀😀 so much", "😀😀 I love it, 👍🏽 so much"])
+def test_highlights_stay_on_their_words_after_emoji(api, driver, text):
+    _open(driver, api.url)
+    _set_text(driver, text)
+    _analyze(driver)
+    words = [_text_content(t) for t in _tokens(driver)]
+    assert "love" in words and words[-2:] == ["so", "much"], words
+    # The page slices by the API's offsets; the API's own slices must come out the same.
+    assert words == [a["text"] for a in _explain(api.url, text)["attributions"]]
+    assert _text_content(driver.find_element(By.ID, "highlighted")) == text
+
+
+def test_user_text_is_shown_as_text_not_markup(api, driver):
+    text = 'nice <img src="x" onerror="document.title=1"> <b>bold</b>'
+    _open(driver, api.url)
+    _set_text(driver, text)
+    _analyze(driver)
+    highlighted = driver.find_element(By.ID, "highlighted")
+    assert _text_content(highlighted) == text
+    assert highlighted.find_elements(By.CSS_SELECTOR, "img, b") == []
+
+
+def test_limit_is_counted_in_characters_and_enforced(api, info, driver):
+    limit = info["limits"]["max_text_chars"]
+    _open(driver, api.url)
+    submit = driver.find_element(By.ID, "submit")
+    counter = driver.find_element(By.ID, "counter")
+
+    # Emoji are one character to the API (two UTF-16 units to JavaScript): exactly at the limit.
+    _set_text(driver, "😀" * limit)
+    assert counter.text == f"{limit} / {limit}"
+    assert submit.is_enabled()
+    result = _analyze(driver)
+    note = result.find_element(By.ID, "truncated")
+    assert note.is_displayed()
+    assert f"Only the first {info['model']['max_tokens']} tokens were read" in note.text
+
+    _set_text(driver, "a" * (limit + 1))
+    assert counter.text.startswith(f"{limit + 1} / {limit}") and "too long" in counter.text
+    assert not submit.is_enabled()
+    driver.find_element(By.ID, "text").send_keys(Keys.CONTROL, Keys.ENTER)
+    assert "the limit is" in driver.find_element(By.ID, "error").text
+    assert not driver.find_element(By.ID, "result").is_displayed()
+
+
+def test_blank_text_gets_a_message_without_calling_the_api(api, driver):
+    _open(driver, api.url)
+    driver.find_element(By.ID, "text").send_keys("   ", Keys.SHIFT, Keys.ENTER, "  ")
+    driver.find_element(By.ID, "submit").click()
+    assert _outcome(driver) == "error"
+    assert "Type or paste some text" in driver.find_element(By.ID, "error").text
+    assert not driver.find_element(By.ID, "result").is_displayed()
+    calls = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+    )
+    assert "/explain" not in calls
+
+
+def test_api_errors_show_the_servers_message(api, info, driver):
+    limit = info["limits"]["max_text_chars"]
+    _open(driver, api.url)
+    driver.execute_script("maxChars = null;")  # as if /info had not answered: the API must refuse
+    _set_text(driver, "a" * (limit + 1))
+    driver.find_element(By.ID, "submit").click()
+    assert _outcome(driver) == "error"
+    error = driver.find_element(By.ID, "error")
+    assert error.get_attribute("role") == "alert"
+    assert f"the limit is {limit}" in error.text and "request id" in error.text
+
+
+def test_unreachable_server_gets_a_clear_message(api_factory, driver):
+    server = api_factory()
+    _open(driver, server.url)
+    server.stop()
+    _set_text(driver, "hello there")
+    driver.find_element(By.ID, "submit").click()
+    assert _outcome(driver) == "error"
+    assert "Could not reach the sentimon server" in driver.find_element(By.ID, "error").text
+
+
+def test_page_loads_nothing_from_other_hosts(api, driver):
+    for path in ("/", "/static/index.html", "/static/app.js", "/static/style.css"):
+        response = httpx.get(f"{api.url}{path}", timeout=10)
+        assert response.status_code == 200, path
+        assert re.findall(r"https?://", response.text) == [], path
+    _open(driver, api.url)
+    loaded = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert {"/static/app.js", "/static/style.css", "/info"} <= {
+        httpx.URL(url).path for url in loaded
+    }
+    assert all(url.startswith(f"{api.url}/") for url in loaded), loaded
+    assert _console_errors(driver) == []
