@@ -210,7 +210,7 @@ def test_every_response_has_a_request_id(client):
 def test_info_describes_model_and_runtime(client):
     body = client.get("/info").json()
     assert body["model"]["labels"] == ["negative", "neutral", "positive"]
-    assert body["model"]["metrics"]["accuracy"] >= 0.72
+    assert body["model"]["metrics"]["test"]["accuracy"] >= 0.72
     assert body["runtime"] == body["runtime"] | {"engine": "onnxruntime", "device": "cpu"}
     assert body["limits"]["max_text_chars"] == 5000
 

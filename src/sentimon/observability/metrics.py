@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 from sentimon.model.runtime import Prediction
 from sentimon.model.tokenizer import Encoded
@@ -125,6 +125,8 @@ class ServiceMetrics:
     """Everything on one registry: model, HTTP in-progress, log lines."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        # *_created series would double the series count and no rule or panel reads them.
+        disable_created_metrics()
         self.registry = registry
         self.model = ModelMetrics(registry)
         self.http_inprogress = Gauge(
