@@ -67,3 +67,33 @@ def predict(
 
 
 app.command("train")(train_command)
+
+alerts_app = typer.Typer(help="Alert delivery.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("listen")
+def alerts_listen(
+    host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port Alertmanager's webhook posts to.")] = 9095,
+) -> None:
+    """Receive Alertmanager webhooks on /alerts: a line per alert on stderr, JSON on stdout."""
+    import uvicorn
+    from rich.console import Console
+
+    from sentimon.alerts.receiver import create_receiver_app
+    from sentimon.observability.logging import configure_logging
+
+    console = Console(stderr=True, highlight=False)
+    setup = configure_logging(level="INFO", log_dir=None)
+    typer.echo(f"listening for Alertmanager webhooks on http://{host}:{port}/alerts", err=True)
+    try:
+        uvicorn.run(
+            create_receiver_app(console.print),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        setup.stop()

@@ -1,0 +1,1 @@
+"""Alert delivery: the webhook receiver Alertmanager notifies by default."""
