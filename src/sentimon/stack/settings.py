@@ -1,0 +1,45 @@
+"""Settings of the native stack: where its state lives and which ports its parts use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StackSettings(BaseSettings):
+    """`sentimon stack` configuration; every field reads SENTIMON_STACK_<FIELD>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SENTIMON_STACK_", extra="ignore", use_attribute_docstrings=True
+    )
+
+    state_dir: Path = Path(".sentimon")
+    """Rendered configs, data, pid files and logs of every component."""
+    deploy_dir: Path = Field(default_factory=lambda: Path(__file__).resolve().parents[3] / "deploy")
+    """The config source shared with Compose (the repository's deploy/)."""
+
+    api_port: int = Field(8000, ge=1, le=65535)
+    """The sentimon API."""
+    prometheus_port: int = Field(9090, ge=1, le=65535)
+    """Prometheus."""
+    alertmanager_port: int = Field(9093, ge=1, le=65535)
+    """Alertmanager."""
+    node_exporter_port: int = Field(9100, ge=1, le=65535)
+    """Node Exporter."""
+    receiver_port: int = Field(9095, ge=1, le=65535)
+    """`sentimon alerts listen`, Alertmanager's default webhook receiver."""
+    loki_port: int = Field(3100, ge=1, le=65535)
+    """Loki, when installed."""
+    alloy_port: int = Field(12345, ge=1, le=65535)
+    """Grafana Alloy, when installed."""
+    grafana_port: int = Field(3000, ge=1, le=65535)
+    """Grafana, when installed."""
+
+    scrape_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
+    """How often Prometheus scrapes every target."""
+    evaluation_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
+    """How often Prometheus evaluates rules."""
+    start_timeout_seconds: float = Field(60, gt=0)
+    """How long `stack up` waits for each component to turn healthy."""

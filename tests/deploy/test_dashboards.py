@@ -1,0 +1,279 @@
+"""The generated Grafana dashboards: committed JSON, datasources, metric names, PromQL."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip(
+    "grafana_foundation_sdk",
+    reason="grafana-foundation-sdk is not installed (the dev extra): dashboards not generated",
+)
+
+from sentimon.dashboards import (
+    DASHBOARDS,
+    build_json,
+    default_output_dir,
+    logql_queries,
+    promql_queries,
+    render,
+    stale_files,
+    write_all,
+)
+from sentimon.dashboards.__main__ import main
+from sentimon.dashboards.generate import iter_panels, iter_targets
+
+ROOT = Path(__file__).resolve().parents[2]
+DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/datasources.yml"
+PROVIDERS = ROOT / "deploy/grafana/provisioning/dashboards/dashboards.yml"
+METRICS_DOC = ROOT / "docs/metrics.md"
+
+# Metrics the dashboards read that sentimon does not expose: each from a named exporter.
+EXTERNAL_METRICS = {
+    # node_exporter
+    "node_cpu_seconds_total",
+    "node_load1",
+    "node_load5",
+    "node_load15",
+    "node_memory_MemAvailable_bytes",
+    "node_memory_MemTotal_bytes",
+    "node_filesystem_avail_bytes",
+    "node_filesystem_size_bytes",
+    "node_disk_read_bytes_total",
+    "node_disk_written_bytes_total",
+    "node_disk_io_time_seconds_total",
+    "node_network_receive_bytes_total",
+    "node_network_transmit_bytes_total",
+    "node_uname_info",
+    # Prometheus itself (scrape bookkeeping, alerts, rule evaluation, notifier)
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "ALERTS",
+    "prometheus_rule_evaluation_failures_total",
+    "prometheus_notifications_dropped_total",
+    "prometheus_notifications_alertmanagers_discovered",
+    # Alertmanager
+    "alertmanager_notifications_total",
+    "alertmanager_notifications_failed_total",
+    # dcgm-exporter (Compose gpu profile)
+    "DCGM_FI_DEV_GPU_UTIL",
+}
+_NOT_METRICS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool"}
+_NOT_METRICS |= {"and", "or", "unless", "offset", "inf", "nan"}
+
+
+def documented_metrics() -> set[str]:
+    """Every series name docs/metrics.md promises, histogram and summary parts included."""
+    names = set()
+    for name, kind in re.findall(r"^\| `(\w+)` \| (\w+) \|", METRICS_DOC.read_text(), re.M):
+        names.add(name)
+        if kind == "histogram":
+            names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
+        if kind == "summary":
+            names |= {f"{name}_sum", f"{name}_count"}
+    return names
+
+
+def metric_names(expr: str) -> set[str]:
+    """Series names in a PromQL expression (not functions, keywords or label names)."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    text = re.sub(r"\{[^}]*\}", "", text)
+    text = re.sub(r"\[[^\]]*\]", "", text)
+    text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
+    names = set()
+    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
+        if text[match.end() :].lstrip().startswith("("):
+            continue  # a function call
+        if match.group().lower() not in _NOT_METRICS:
+            names.add(match.group())
+    return names
+
+
+def provisioned_uids() -> dict[str, str]:
+    config = yaml.safe_load(DATASOURCES.read_text())
+    return {ds["uid"]: ds["type"] for ds in config["datasources"]}
+
+
+@pytest.fixture(scope="module")
+def dashboards() -> dict[str, dict]:
+    return {name: build_json(name) for name in DASHBOARDS}
+
+
+def test_committed_json_is_what_the_generator_makes():
+    assert stale_files(default_output_dir()) == [], (
+        "run `python -m sentimon.dashboards` and commit deploy/grafana/dashboards"
+    )
+
+
+def test_check_flag_fails_on_drift_and_passes_when_clean(tmp_path, capsys):
+    write_all(tmp_path)
+    assert main(["--check", "--out", str(tmp_path)]) == 0
+    (tmp_path / "api.json").write_text("{}\n")
+    (tmp_path / "stray.json").write_text("{}\n")
+    (tmp_path / "logs.json").unlink()
+    assert main(["--check", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "api.json: differs" in err
+    assert "logs.json: missing" in err
+    assert "stray.json: no generator" in err
+    assert main(["--out", str(tmp_path)]) == 0
+    assert (tmp_path / "api.json").read_text() == render("api")
+
+
+def test_every_dashboard_has_stable_uid_title_tag_and_links(dashboards):
+    uids = [d["uid"] for d in dashboards.values()]
+    assert len(set(uids)) == len(uids)
+    for name, dashboard in dashboards.items():
+        assert dashboard["uid"] == f"sentimon-{name}"
+        assert dashboard["title"].startswith("sentimon / ")
+        assert "sentimon" in dashboard["tags"]
+        links = [link for link in dashboard["links"] if link["type"] == "dashboards"]
+        assert links and links[0]["tags"] == ["sentimon"], f"{name}: no link to the others"
+
+
+def test_overview_lists_every_dashboard(dashboards):
+    lists = [p for p in iter_panels(dashboards["overview"]) if p["type"] == "dashlist"]
+    assert lists and lists[0]["options"]["tags"] == ["sentimon"]
+
+
+def test_panel_ids_are_unique_and_panels_fit_the_grid(dashboards):
+    for name, dashboard in dashboards.items():
+        ids = [panel["id"] for panel in iter_panels(dashboard)]
+        assert len(set(ids)) == len(ids), name
+        for panel in iter_panels(dashboard):
+            pos = panel["gridPos"]
+            assert pos["x"] + pos["w"] <= 24, f"{name}: {panel.get('title')}"
+
+
+def test_every_query_uses_a_provisioned_datasource(dashboards):
+    uids = provisioned_uids()
+    for name, dashboard in dashboards.items():
+        for panel, target in iter_targets(dashboard):
+            ref = target.get("datasource") or panel.get("datasource")
+            assert ref, f"{name}: {panel['title']} has no datasource"
+            assert ref["uid"] in uids, f"{name}: {panel['title']} uses {ref['uid']}"
+            assert ref["type"] == uids[ref["uid"]]
+        for variable in dashboard["templating"]["list"]:
+            if "datasource" in variable:
+                assert variable["datasource"]["uid"] in uids
+
+
+def test_rates_use_rate_interval_and_log_counts_use_interval():
+    for name, exprs in _raw_queries("prometheus").items():
+        for expr in exprs:
+            for window in re.findall(r"\[([^\]]+)\]", expr):
+                assert window == "$__rate_interval", f"{name}: {expr}"
+    for name, exprs in _raw_queries("loki").items():
+        for expr in exprs:
+            for window in re.findall(r"\[([^\]]+)\]", expr):
+                assert window == "$__interval", f"{name}: {expr}"
+
+
+def _raw_queries(uid: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name in DASHBOARDS:
+        for panel, target in iter_targets(build_json(name)):
+            if (target.get("datasource") or panel.get("datasource"))["uid"] == uid:
+                found.setdefault(name, []).append(target["expr"])
+    return found
+
+
+def test_every_metric_is_documented_or_from_a_known_exporter(dashboards):
+    allowed = documented_metrics() | EXTERNAL_METRICS
+    assert "model_confidence_bucket" in allowed  # the doc was parsed
+    used: set[str] = set()
+    for exprs in promql_queries().values():
+        for expr in exprs:
+            used |= metric_names(expr)
+    for dashboard in dashboards.values():
+        for variable in dashboard["templating"]["list"]:
+            query = variable.get("query")
+            if isinstance(query, str) and query.startswith("label_values("):
+                used |= metric_names(query.removeprefix("label_values(").split(",")[0])
+    assert used - allowed == set()
+    assert used & documented_metrics(), "no sentimon metric used at all"
+
+
+def test_metric_name_extraction():
+    expr = (
+        "histogram_quantile(0.95, sum by (le, handler) (rate(http_request_duration_seconds_bucket"
+        '{instance=~".*", status=~"5.."}[1m]))) / on (instance) group_left count(up == 0)'
+    )
+    assert metric_names(expr) == {"http_request_duration_seconds_bucket", "up"}
+
+
+def test_promql_queries_are_concrete_and_cover_every_prometheus_panel():
+    queries = promql_queries()
+    assert set(queries) == set(DASHBOARDS)  # every dashboard has a Prometheus panel
+    for exprs in queries.values():
+        for expr in exprs:
+            assert "$" not in expr, expr
+    assert 'rate(http_requests_total{instance=~".*", handler=~".*"}[1m])' in " ".join(
+        queries["api"]
+    )
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
+def test_every_promql_expression_parses(tmp_path):
+    rules = {
+        "groups": [
+            {
+                "name": f"dashboard_{name}",
+                "rules": [
+                    {"record": f"dashboard:{name}:query{i}", "expr": expr}
+                    for i, expr in enumerate(exprs)
+                ],
+            }
+            for name, exprs in promql_queries().items()
+        ]
+    }
+    path = tmp_path / "dashboard_queries.yml"
+    path.write_text(yaml.safe_dump(rules))
+    result = subprocess.run(
+        ["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_logql_selects_sentimon_streams_by_label():
+    queries = logql_queries()["logs"]
+    assert any('stream="stderr"' in q for q in queries)
+    assert any('{job="syslog"}' in q for q in queries)
+    for expr in queries:
+        assert expr.count("{") >= 1 and "request_id=" not in expr.split("}")[0]
+
+
+def test_gpu_row_is_collapsed_and_says_no_gpu(dashboards):
+    rows = [p for p in dashboards["server"]["panels"] if p["type"] == "row"]
+    gpu = next(row for row in rows if row["title"] == "GPU")
+    assert gpu["collapsed"] is True
+    exprs = " ".join(t["expr"] for p in gpu["panels"] for t in p["targets"])
+    for metric in ("gpu_utilization_ratio", "gpu_memory_used_bytes", "DCGM_FI_DEV_GPU_UTIL"):
+        assert metric in exprs
+    assert all(p["fieldConfig"]["defaults"].get("noValue") for p in gpu["panels"])
+
+
+def test_datasources_are_provisioned_from_the_environment():
+    config = yaml.safe_load(DATASOURCES.read_text())
+    by_uid = {ds["uid"]: ds for ds in config["datasources"]}
+    assert set(by_uid) == {"prometheus", "loki", "alertmanager"}
+    assert by_uid["prometheus"]["url"] == "${PROMETHEUS_URL}"
+    assert by_uid["loki"]["url"] == "${LOKI_URL}"
+    assert by_uid["alertmanager"]["url"] == "${ALERTMANAGER_URL}"
+    assert by_uid["alertmanager"]["jsonData"]["implementation"] == "prometheus"
+    assert sum(bool(ds.get("isDefault")) for ds in config["datasources"]) == 1
+
+
+def test_dashboard_provider_reads_the_generated_directory():
+    config = yaml.safe_load(PROVIDERS.read_text())
+    (provider,) = config["providers"]
+    assert provider["type"] == "file"
+    assert provider["folder"] == "sentimon"
+    assert provider["allowUiUpdates"] is False
+    assert provider["options"]["path"] == "${GRAFANA_DASHBOARDS_DIR}"

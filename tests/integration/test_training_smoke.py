@@ -1,0 +1,108 @@
+"""`sentimon train` end to end on a small slice of the corpus: train, export, reload, compare."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="training tests need PyTorch: pip install -e '.[train]'"
+)
+ort = pytest.importorskip("onnxruntime")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from sentimon.cli import app  # noqa: E402
+from sentimon.model.artifact import load_artifact  # noqa: E402
+from sentimon.model.tokenizer import pad_batch  # noqa: E402
+from sentimon.model.training import pipeline  # noqa: E402
+from sentimon.model.training.loop import TrainConfig, predict_probs  # noqa: E402
+
+pytestmark = pytest.mark.training
+
+TEXTS = [
+    "@united my flight was delayed again #fail",
+    "love it",
+    "The new phone looks great but the battery is terrible, what a shame really",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("train") / "nested" / "model"
+    started = time.perf_counter()
+    summary = pipeline.run(
+        pipeline.RunOptions(
+            out=out, limit=600, progress=False, config=TrainConfig(max_epochs=1, seed=5)
+        )
+    )
+    return summary, time.perf_counter() - started
+
+
+def test_artifact_loads_and_describes_itself(trained):
+    summary, seconds = trained
+    assert seconds < 60
+    artifact = load_artifact(summary.out)
+    card = artifact.card
+    assert artifact.name == "sentimon-bilstm" and artifact.labels == [
+        "negative",
+        "neutral",
+        "positive",
+    ]
+    assert card["framework"] == "onnx"
+    data = card["data"]
+    assert data["rows"] == 600 and data["train"] + data["validation"] + data["test"] == 600
+    assert sum(data["label_mix"].values()) == 600
+    test = card["metrics"]["test"]
+    assert test["examples"] == data["test"]
+    assert set(test["per_class"]) == set(artifact.labels)
+    assert np.array(test["confusion_matrix"]["matrix"]).sum() == data["test"]
+    assert 0 <= test["expected_calibration_error"] <= 1
+    assert card["training"]["epochs_run"] == 1 and card["training"]["best_epoch"] == 1
+    assert card["training"]["hyperparameters"]["seed"] == 5
+    assert card["onnx_parity"]["max_abs_prob_diff"] < 1e-5
+    assert card["generalisation_probe"]["n"] == 40
+    ref = card["reference_distributions"]
+    for name in ("confidence_histogram", "input_tokens_histogram", "unknown_token_ratio_histogram"):
+        assert ref[name]["total"] == data["test"]
+    assert artifact.vocabulary.max_tokens == 128
+
+
+def test_onnx_matches_torch_in_batches_and_alone(trained):
+    summary, _ = trained
+    artifact = load_artifact(summary.out)
+    session = ort.InferenceSession(artifact.onnx_bytes, providers=["CPUExecutionProvider"])
+    ids, lengths = pad_batch([artifact.vocabulary.encode(t) for t in TEXTS])
+    batch = session.run(["probs"], {"token_ids": ids, "lengths": lengths})[0]
+    expected = predict_probs(summary.model, TEXTS, summary.vocabulary)
+    np.testing.assert_allclose(batch, expected, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(batch.sum(axis=1), 1.0, atol=1e-5)
+    for row, text in enumerate(TEXTS):
+        one_ids, one_len = pad_batch([artifact.vocabulary.encode(text)])
+        alone = session.run(["probs"], {"token_ids": one_ids, "lengths": one_len})[0]
+        np.testing.assert_allclose(alone[0], batch[row], atol=1e-6, rtol=0)
+
+
+def test_cli_trains_prints_a_summary_and_overwrites(tmp_path):
+    out = tmp_path / "model"
+    args = ["train", "--limit", "300", "--epochs", "1", "--out", str(out), "--no-progress"]
+    runner = CliRunner()
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    for words in ("test: accuracy", "macro-F1", "ONNX parity", "probe:", f"wrote {out}"):
+        assert words in first.output
+    card = json.loads((out / "model_card.json").read_text())
+    (out / "model_card.json").write_text("{}")
+    second = runner.invoke(app, [*args, "--seed", "14"])
+    assert second.exit_code == 0, second.output
+    again = load_artifact(out).card
+    assert again["training"]["seed"] == 14 and card["training"]["seed"] == 13
+    assert sorted(p.name for p in out.iterdir()) == [
+        "model.onnx",
+        "model_card.json",
+        "tokenizer.json",
+    ]

@@ -1,0 +1,88 @@
+"""The model committed in models/sentimon-bilstm, checked through onnxruntime alone (no torch)."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from sentimon.model.artifact import MODEL_FILE, default_model_dir, load_artifact
+from sentimon.model.tokenizer import pad_batch
+from sentimon.model.training.probe import load_probe
+
+PLAIN = [
+    ("This movie was absolutely wonderful, I loved every minute of it.", "positive"),
+    ("The food was delicious and the staff were friendly and attentive.", "positive"),
+    ("Excellent product, works perfectly and arrived quickly.", "positive"),
+    ("This movie was terrible, a complete waste of two hours.", "negative"),
+    ("The food was cold and tasteless, and the waiter was rude.", "negative"),
+    ("This app is useless, it crashes every time I open it.", "negative"),
+]
+
+
+@pytest.fixture(scope="module")
+def artifact():
+    return load_artifact(default_model_dir())
+
+
+@pytest.fixture(scope="module")
+def classify(artifact):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(artifact.onnx_bytes, options, providers=["CPUExecutionProvider"])
+
+    def run(texts: list[str]) -> np.ndarray:
+        ids, lengths = pad_batch([artifact.vocabulary.encode(t) for t in texts])
+        return session.run(["probs"], {"token_ids": ids, "lengths": lengths})[0]
+
+    return run
+
+
+def test_card_names_the_model_and_its_labels(artifact):
+    assert artifact.name == "sentimon-bilstm"
+    assert artifact.labels == ["negative", "neutral", "positive"]
+    assert artifact.card["framework"] == "onnx"
+
+
+def test_card_reports_the_required_test_quality(artifact):
+    test = artifact.card["metrics"]["test"]
+    assert test["accuracy"] >= 0.72
+    assert test["macro_f1"] >= 0.70
+    assert test["examples"] == artifact.card["data"]["test"] > 3000
+    assert artifact.card["onnx_parity"]["max_abs_prob_diff"] < 1e-5
+
+
+def test_plain_sentences_are_classified_right(artifact, classify):
+    probs = classify([text for text, _ in PLAIN])
+    predicted = [artifact.labels[i] for i in probs.argmax(axis=1)]
+    assert predicted == [label for _, label in PLAIN]
+
+
+def test_probe_accuracy_matches_the_card_and_is_high(artifact, classify):
+    probe = load_probe()
+    probs = classify([text for text, _ in probe])
+    right = sum(
+        artifact.labels[i] == label
+        for i, (_, label) in zip(probs.argmax(axis=1), probe, strict=True)
+    )
+    assert right / len(probe) == pytest.approx(artifact.card["generalisation_probe"]["accuracy"])
+    assert right / len(probe) >= 0.9
+
+
+def test_outputs_are_probabilities_and_padding_free(classify):
+    texts = ["ok", "@united lost my bag again, third time this year #neveragain"]
+    batch = classify(texts)
+    np.testing.assert_allclose(batch.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(classify(texts[:1])[0], batch[0], atol=1e-6)
+
+
+def test_reference_distributions_cover_the_test_split(artifact):
+    ref = artifact.card["reference_distributions"]
+    n = artifact.card["data"]["test"]
+    for name in ("confidence_histogram", "input_tokens_histogram", "unknown_token_ratio_histogram"):
+        assert sum(ref[name]["counts"]) + ref[name]["count_above"] == n
+    assert sum(ref["predicted_label_mix"].values()) == pytest.approx(1.0)
+
+
+def test_artifact_is_small(artifact):
+    assert (artifact.directory / MODEL_FILE).stat().st_size < 8_000_000
