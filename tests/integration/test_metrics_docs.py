@@ -3,7 +3,6 @@
 import re
 from pathlib import Path
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
