@@ -1,4 +1,4 @@
-# sentimon: `make up` installs and starts the service, `make test` runs every test.
+# sentimon: `make up` installs and starts the native stack, `make test` runs every test.
 # Both install what they need: Debian packages with apt-get (through sudo when not
 # root) and Python packages into .venv.
 
@@ -12,28 +12,46 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What each target needs from Debian.
 APT_RUN := python3 python3-venv python3-pip ca-certificates curl
-APT_TEST := $(APT_RUN) chromium chromium-driver rsyslog prometheus prometheus-alertmanager prometheus-node-exporter
+# The native stack's binaries (Loki, Alloy and Grafana come from Grafana's apt repository).
+APT_STACK := prometheus prometheus-alertmanager prometheus-node-exporter
+APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog
 
-.PHONY: help up serve install install-test system-packages test test-fast lint bench-model clean
+.PHONY: help up down serve install install-test test test-fast lint bench-model clean
 
 help:
-	@echo "make up          install everything and start the API on :8000"
+	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
+	@echo "make down        stop a stack started with SENTIMON_STACK_DETACH=1 make up"
+	@echo "make serve       only the API on :8000"
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make test-fast   unit tests only (no servers, no browser)"
 	@echo "make lint        ruff"
 	@echo "make bench-model single-text latency and batch throughput of the model"
 
-up: install serve
+up: install
+	$(BIN)/sentimon stack up $(if $(SENTIMON_STACK_DETACH),--detach)
+
+down:
+	$(BIN)/sentimon stack down
 
 serve:
 	$(BIN)/sentimon serve
 
+# $(1): Debian packages to install when missing. $(2): those among them whose system
+# service Debian starts on install: freshly installed ones are stopped and disabled,
+# because `sentimon stack` runs them itself on the same ports (a service you had
+# before is left alone; `sentimon stack up` names it if it holds a port).
 define apt_install
 	@if command -v apt-get >/dev/null; then \
 	  missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  if [ -n "$$missing" ]; then \
 	    echo "apt-get install $$missing"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	    for unit in $$missing; do \
+	      case " $(2) " in *" $$unit "*) ;; *) continue;; esac; \
+	      [ -d /run/systemd/system ] || continue; \
+	      echo "systemctl disable --now $$unit: sentimon stack runs it (undo: systemctl enable --now $$unit)"; \
+	      $(SUDO) systemctl disable --now --quiet $$unit || true; \
+	    done; \
 	  fi; \
 	else echo "no apt-get: install these yourself: $(1)"; fi
 endef
@@ -43,15 +61,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 install: $(BIN)/python
-	$(call apt_install,$(APT_RUN))
+	$(call apt_install,$(APT_RUN) $(APT_STACK),$(APT_STACK))
 	$(BIN)/pip install -q -e .
 
 install-test: $(BIN)/python
-	$(call apt_install,$(APT_TEST))
+	$(call apt_install,$(APT_TEST),$(APT_STACK))
 	$(BIN)/pip install -q "$(TORCH)"
 	$(BIN)/pip install -q -e ".[dev,train]"
 
 test: install-test
+	$(BIN)/sentimon stack check
 	$(BIN)/pytest
 
 test-fast: install-test
@@ -65,4 +84,4 @@ bench-model:
 	$(BIN)/python benchmarks/model.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache logs
+	rm -rf $(VENV) .pytest_cache .ruff_cache logs .sentimon

@@ -151,3 +151,48 @@ def start_rsyslog(workdir: Path) -> Rsyslog:
 
     wait_until(listening, 15, "rsyslogd to receive on UDP", interval=0.2)
     return server
+
+
+STACK_PORTS = (
+    "api", "prometheus", "alertmanager", "node_exporter", "receiver",
+    "loki", "loki_grpc", "alloy", "grafana",
+)  # fmt: skip
+
+
+@dataclass
+class NativeStack:
+    """A `sentimon stack up --detach` on free ports, with its own state directory."""
+
+    state_dir: Path
+    ports: dict[str, int]
+    env: dict[str, str]
+
+    def url(self, component: str) -> str:
+        return f"http://127.0.0.1:{self.ports[component]}"
+
+    def sentimon(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "sentimon", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def up(self) -> subprocess.CompletedProcess:
+        return self.sentimon("stack", "up", "--detach")
+
+    def down(self) -> subprocess.CompletedProcess:
+        return self.sentimon("stack", "down")
+
+
+def native_stack(state_dir: Path, env: dict[str, str] | None = None) -> NativeStack:
+    """Settings for a stack on free ports (not started: call .up())."""
+    ports = {name: free_port() for name in STACK_PORTS}
+    full_env = {
+        **os.environ,
+        "SENTIMON_STACK_STATE_DIR": str(state_dir),
+        **{f"SENTIMON_STACK_{name.upper()}_PORT": str(port) for name, port in ports.items()},
+        **(env or {}),
+    }
+    return NativeStack(state_dir, ports, full_env)

@@ -11,6 +11,7 @@ import typer
 
 from sentimon.model.training.command import train_command
 from sentimon.settings import Settings
+from sentimon.stack.command import stack_app
 
 app = typer.Typer(
     help="sentimon: a sentiment-analysis API that ships its own observability.",
@@ -67,6 +68,8 @@ def predict(
 
 
 app.command("train")(train_command)
+
+app.add_typer(stack_app, name="stack")
 
 alerts_app = typer.Typer(help="Alert delivery.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")

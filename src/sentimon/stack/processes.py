@@ -28,6 +28,8 @@ class Started:
     command: list[str]
     stdout: str
     stderr: str
+    started_at: float = 0.0
+    """The process's create time, so that a recycled pid is never taken for it."""
 
 
 def load_started(state_dir: Path) -> dict[str, Started]:
@@ -67,12 +69,25 @@ def launch(
             stderr=err,
             start_new_session=True,
         )
-    return Started(name, process.pid, url, health_url, command, str(stdout), str(stderr))
+    started_at = _create_time(process.pid) or 0.0
+    return Started(
+        name, process.pid, url, health_url, command, str(stdout), str(stderr), started_at
+    )
 
 
-def is_alive(pid: int) -> bool:
+def _create_time(pid: int) -> float | None:
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return None
+
+
+def is_alive(started: Started) -> bool:
+    """The very process `stack up` started is running (not a zombie, not a recycled pid)."""
+    try:
+        process = psutil.Process(started.pid)
+        same = not started.started_at or process.create_time() == started.started_at
+        return same and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
 
@@ -88,7 +103,7 @@ def wait_healthy(started: Started, timeout: float) -> str | None:
     """None once healthy; else why not (exited, with the tail of its stderr, or timed out)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not is_alive(started.pid):
+        if not is_alive(started):
             tail = Path(started.stderr).read_text(errors="replace")[-1500:]
             return f"exited during start; last lines of {started.stderr}:\n{tail}"
         if is_healthy(started.health_url):
@@ -97,15 +112,21 @@ def wait_healthy(started: Started, timeout: float) -> str | None:
     return f"not healthy at {started.health_url} after {timeout:.0f}s (see {started.stderr})"
 
 
+def group_members(started: Started) -> list[psutil.Process]:
+    """Every process of the component: it leads its own session, so its group is its pid.
+
+    Found by group even when the leader is gone, so no orphaned worker is ever missed.
+    """
+    return [p for p in psutil.process_iter() if _in_group(p, started.pid)]
+
+
 def stop(started: Started, timeout: float = 15.0) -> bool:
     """SIGTERM the component's whole process group, SIGKILL what is left; True when all are gone."""
-    try:
-        group = os.getpgid(started.pid)
-    except ProcessLookupError:
+    members = group_members(started)
+    if not members:
         return True
-    members = [p for p in psutil.process_iter(["pid"]) if _in_group(p, group)]
-    with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
-        os.killpg(group, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(started.pid, signal.SIGTERM)
     _, alive = psutil.wait_procs(members, timeout=timeout)
     for process in alive:
         with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):

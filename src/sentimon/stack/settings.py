@@ -31,7 +31,9 @@ class StackSettings(BaseSettings):
     receiver_port: int = Field(9095, ge=1, le=65535)
     """`sentimon alerts listen`, Alertmanager's default webhook receiver."""
     loki_port: int = Field(3100, ge=1, le=65535)
-    """Loki, when installed."""
+    """Loki's HTTP port, when installed."""
+    loki_grpc_port: int = Field(9096, ge=1, le=65535)
+    """Loki's gRPC port (it always listens on one)."""
     alloy_port: int = Field(12345, ge=1, le=65535)
     """Grafana Alloy, when installed."""
     grafana_port: int = Field(3000, ge=1, le=65535)

@@ -1,0 +1,194 @@
+"""The components of the native stack: how to find, start and probe each one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sentimon.stack.layout import Layout
+from sentimon.stack.settings import StackSettings
+
+GRAFANA_APT = "Grafana's apt repository (https://apt.grafana.com), then: sudo apt-get install"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One process of the stack."""
+
+    name: str
+    """Also its Prometheus job (targets/<job>.yml) where it has one."""
+    title: str
+    binaries: tuple[str, ...]
+    """Names to look up on PATH, Debian's first; empty for sentimon's own Python commands."""
+    install: str
+    """The command that installs the binary, shown when it is missing."""
+    port_setting: str
+    """The StackSettings field (and SENTIMON_STACK_<FIELD>) holding its port."""
+    health_path: str
+    ui_path: str
+    argv: Callable[[str, StackSettings, Layout], list[str]]
+    """The command line, given the binary found."""
+    env: Callable[[StackSettings, Layout], dict[str, str]] = lambda s, layout: {}
+    job: str | None = None
+    """The scrape job whose targets file `stack up` writes while this runs."""
+
+    def find_binary(self) -> str | None:
+        if not self.binaries:
+            return sys.executable
+        return next(filter(None, map(shutil.which, self.binaries)), None)
+
+    def port(self, settings: StackSettings) -> int:
+        return getattr(settings, self.port_setting)
+
+    def url(self, settings: StackSettings) -> str:
+        return f"http://127.0.0.1:{self.port(settings)}"
+
+
+def _listen(port: int) -> str:
+    return f"127.0.0.1:{port}"
+
+
+def _api_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
+    return [python, "-m", "sentimon", "serve", "--host", "127.0.0.1", "--port", str(s.api_port)]
+
+
+def _api_env(s: StackSettings, layout: Layout) -> dict[str, str]:
+    # Every other SENTIMON_* setting (fault injection, workers, ...) comes from the caller's
+    # environment; the stack owns only where the log file goes, for the collector.
+    return {"SENTIMON_LOG_DIR": str(layout.api_log_dir)}
+
+
+def _receiver_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
+    return [python, "-m", "sentimon", "alerts", "listen", "--port", str(s.receiver_port)]
+
+
+def _prometheus_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
+    # No --web.enable-lifecycle or --web.enable-admin-api: file_sd needs no reload.
+    return [
+        binary,
+        f"--config.file={layout.prometheus_config}",
+        f"--storage.tsdb.path={layout.data('prometheus')}",
+        f"--web.listen-address={_listen(s.prometheus_port)}",
+        f"--web.external-url=http://127.0.0.1:{s.prometheus_port}/",
+    ]
+
+
+def _alertmanager_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
+    return [
+        binary,
+        f"--config.file={layout.alertmanager_config}",
+        f"--storage.path={layout.data('alertmanager')}",
+        f"--web.listen-address={_listen(s.alertmanager_port)}",
+        f"--web.external-url=http://127.0.0.1:{s.alertmanager_port}/",
+        # A single instance: no gossip port to collide with a second stack.
+        "--cluster.listen-address=",
+    ]
+
+
+def _node_exporter_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
+    return [binary, f"--web.listen-address={_listen(s.node_exporter_port)}"]
+
+
+def _loki_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
+    config = s.deploy_dir / "loki" / "loki.yml"
+    return [binary, f"-config.file={config}", "-config.expand-env=true"]
+
+
+def _loki_env(s: StackSettings, layout: Layout) -> dict[str, str]:
+    return {
+        "LOKI_DATA_DIR": str(layout.data("loki")),
+        "LOKI_LISTEN": "127.0.0.1",
+        "LOKI_HTTP_PORT": str(s.loki_port),
+        "LOKI_GRPC_PORT": str(s.loki_grpc_port),
+        "ALERTMANAGER_URL": f"http://127.0.0.1:{s.alertmanager_port}",
+    }
+
+
+def _alloy_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
+    return [
+        binary,
+        "run",
+        str(s.deploy_dir / "collector" / "config.alloy"),
+        f"--server.http.listen-addr={_listen(s.alloy_port)}",
+        f"--storage.path={layout.data('alloy')}",
+    ]
+
+
+def _alloy_env(s: StackSettings, layout: Layout) -> dict[str, str]:
+    return {
+        "SENTIMON_LOG_DIR": str(layout.api_log_dir),
+        "SENTIMON_STDIO_LOG_DIR": str(layout.logs),
+        "LOKI_PUSH_URL": f"http://127.0.0.1:{s.loki_port}/loki/api/v1/push",
+    }
+
+
+def _grafana_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
+    # Grafana 10+ ships `grafana server`; older packages only `grafana-server`.
+    command = [binary] if Path(binary).name == "grafana-server" else [binary, "server"]
+    home = Path("/usr/share/grafana")
+    return [*command, f"--homepath={home}"] if home.is_dir() else command
+
+
+def _grafana_env(s: StackSettings, layout: Layout) -> dict[str, str]:
+    grafana = layout.data("grafana")
+    return {
+        "GF_PATHS_DATA": str(grafana),
+        "GF_PATHS_LOGS": str(layout.logs / "grafana"),
+        "GF_PATHS_PLUGINS": str(grafana / "plugins"),
+        "GF_PATHS_PROVISIONING": str(s.deploy_dir / "grafana" / "provisioning"),
+        "GF_SERVER_HTTP_ADDR": "127.0.0.1",
+        "GF_SERVER_HTTP_PORT": str(s.grafana_port),
+        "GF_SECURITY_ADMIN_PASSWORD": os.environ.get("GF_SECURITY_ADMIN_PASSWORD")
+        or layout.grafana_password(),
+        "GF_ANALYTICS_REPORTING_ENABLED": "false",
+        "PROMETHEUS_URL": f"http://127.0.0.1:{s.prometheus_port}",
+        "LOKI_URL": f"http://127.0.0.1:{s.loki_port}",
+        "ALERTMANAGER_URL": f"http://127.0.0.1:{s.alertmanager_port}",
+        "GRAFANA_DASHBOARDS_DIR": str(s.deploy_dir / "grafana" / "dashboards"),
+    }
+
+
+# In start order: what Prometheus scrapes and alerts to exists before it does.
+COMPONENTS: tuple[Component, ...] = (
+    Component(
+        "sentimon", "sentimon API", (), "pip install sentimon",
+        "api_port", "/readyz", "/", _api_argv, _api_env, job="sentimon",
+    ),
+    Component(
+        "receiver", "alert receiver", (), "pip install sentimon",
+        "receiver_port", "/healthz", "/alerts", _receiver_argv,
+    ),
+    Component(
+        "node", "Node Exporter", ("prometheus-node-exporter", "node_exporter"),
+        "sudo apt-get install prometheus-node-exporter",
+        "node_exporter_port", "/", "/metrics", _node_exporter_argv, job="node",
+    ),
+    Component(
+        "alertmanager", "Alertmanager", ("prometheus-alertmanager", "alertmanager"),
+        "sudo apt-get install prometheus-alertmanager",
+        "alertmanager_port", "/-/ready", "/", _alertmanager_argv, job="alertmanager",
+    ),
+    Component(
+        "loki", "Loki", ("loki",), f"{GRAFANA_APT} loki",
+        "loki_port", "/ready", "/ready", _loki_argv, _loki_env, job="loki",
+    ),
+    Component(
+        "prometheus", "Prometheus", ("prometheus",), "sudo apt-get install prometheus",
+        "prometheus_port", "/-/ready", "/", _prometheus_argv, job="prometheus",
+    ),
+    Component(
+        "alloy", "Grafana Alloy", ("alloy",), f"{GRAFANA_APT} alloy",
+        "alloy_port", "/-/ready", "/", _alloy_argv, _alloy_env, job="alloy",
+    ),
+    Component(
+        "grafana", "Grafana", ("grafana", "grafana-server"), f"{GRAFANA_APT} grafana",
+        "grafana_port", "/api/health", "/", _grafana_argv, _grafana_env,
+        job="grafana",
+    ),
+)  # fmt: skip
+
+BY_NAME = {component.name: component for component in COMPONENTS}

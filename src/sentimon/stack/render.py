@@ -1,0 +1,83 @@
+"""Render the native stack's configs from deploy/: the same files, with 127.0.0.1 addresses."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from sentimon.stack.components import Component
+from sentimon.stack.layout import Layout
+from sentimon.stack.settings import StackSettings
+
+WEBHOOK_RECEIVER = "sentimon-webhook"
+
+
+def _header(source: Path) -> str:
+    return (
+        f"# Rendered by `sentimon stack up` from {source}: edit that file, not this one.\n"
+        "# Only addresses, paths and intervals differ from the source.\n"
+    )
+
+
+def _write_yaml(path: Path, document: dict, source: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(_header(source) + body)
+
+
+def _seconds(duration: str) -> float:
+    value = float(duration.rstrip("ms"))
+    return value / 1000 if duration.endswith("ms") else value * 60 if duration[-1] == "m" else value
+
+
+def render_prometheus(settings: StackSettings, layout: Layout) -> None:
+    """prometheus.yml with the configured intervals, and the rule files beside it."""
+    source = settings.deploy_dir / "prometheus" / "prometheus.yml"
+    config = yaml.safe_load(source.read_text())
+    scrape = settings.scrape_interval
+    config["global"]["scrape_interval"] = scrape
+    config["global"]["evaluation_interval"] = settings.evaluation_interval
+    if _seconds(config["global"]["scrape_timeout"]) > _seconds(scrape):
+        config["global"]["scrape_timeout"] = scrape  # Prometheus refuses a longer timeout
+    _write_yaml(layout.prometheus_config, config, source)
+
+    rules = layout.prometheus_config.parent / "rules"
+    shutil.rmtree(rules, ignore_errors=True)
+    shutil.copytree(settings.deploy_dir / "prometheus" / "rules", rules)
+
+
+def render_targets(settings: StackSettings, layout: Layout, running: Iterable[Component]) -> None:
+    """targets/<job>.yml for each running component; no file (no target) for the others."""
+    layout.targets.mkdir(parents=True, exist_ok=True)
+    wanted = {c.job: c for c in running if c.job}
+    for stale in layout.targets.glob("*.yml"):
+        if stale.stem not in wanted:
+            stale.unlink()
+    for job, component in wanted.items():
+        address = f"127.0.0.1:{component.port(settings)}"
+        text = f'# {component.title}, started by `sentimon stack up`.\n- targets: ["{address}"]\n'
+        path = layout.targets / f"{job}.yml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)  # Prometheus watches the directory: never let it read half a file
+
+
+def render_alertmanager(settings: StackSettings, layout: Layout) -> None:
+    """alertmanager.yml posting to this stack's receiver port, templates from deploy/."""
+    source = settings.deploy_dir / "alertmanager" / "alertmanager.yml"
+    config = yaml.safe_load(source.read_text())
+    config["templates"] = [str(source.parent / pattern) for pattern in config["templates"]]
+    for receiver in config["receivers"]:
+        if receiver["name"] == WEBHOOK_RECEIVER:
+            for webhook in receiver["webhook_configs"]:
+                webhook["url"] = f"http://127.0.0.1:{settings.receiver_port}/alerts"
+    _write_yaml(layout.alertmanager_config, config, source)
+
+
+def render_all(settings: StackSettings, layout: Layout, running: Iterable[Component]) -> None:
+    render_prometheus(settings, layout)
+    render_targets(settings, layout, running)
+    render_alertmanager(settings, layout)

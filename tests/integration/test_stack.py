@@ -1,0 +1,291 @@
+"""`sentimon stack`: the native stack from Debian's binaries, on free ports, really running."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+import yaml
+from servers import NativeStack, native_stack, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = sorted((ROOT / "deploy/prometheus/rules").glob("*.yml"))
+# The stack needs these; without them the test cannot say anything about it.
+REQUIRED = {
+    "prometheus": "prometheus",
+    "alertmanager": "prometheus-alertmanager",
+    "node": "prometheus-node-exporter",
+}
+OPTIONAL = {"loki", "alloy", "grafana"}  # not in Debian: absent here, started where installed
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("prometheus") and shutil.which("prometheus-alertmanager")),
+    reason="Debian's prometheus and prometheus-alertmanager are not installed (make install-test)",
+)
+
+
+def _pids(stack: NativeStack) -> list[int]:
+    """Every process of every component: group leaders and their children (API workers)."""
+    started = json.loads((stack.state_dir / "stack.json").read_text())
+    leaders = [entry["pid"] for entry in started.values()]
+    return [p.pid for p in psutil.process_iter() if _group(p.pid) in leaders]
+
+
+def _group(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _assert_all_gone(pids: list[int]) -> None:
+    alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert not alive, f"left running: {[psutil.Process(p).cmdline() for p in alive]}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """One stack for the module, with 1 s scrapes and rule evaluation so data comes fast."""
+    stack = native_stack(
+        tmp_path_factory.mktemp("stack"),
+        env={
+            "SENTIMON_STACK_SCRAPE_INTERVAL": "1s",
+            "SENTIMON_STACK_EVALUATION_INTERVAL": "1s",
+            # The API takes SENTIMON_* from the environment: the demo stack's faults.
+            "SENTIMON_FAULT_INJECTION": "true",
+        },
+    )
+    result = stack.up()
+    assert result.returncode == 0, result.stdout + result.stderr
+    pids = _pids(stack)
+    yield stack
+    result = stack.down()
+    assert result.returncode == 0, result.stderr
+    _assert_all_gone(pids)
+
+
+def _prometheus(stack: NativeStack, path: str, **params) -> dict:
+    response = httpx.get(f"{stack.url('prometheus')}{path}", params=params, timeout=10)
+    response.raise_for_status()
+    return response.json()["data"]
+
+
+def test_up_reports_every_component_healthy_and_names_what_is_missing(stack):
+    result = stack.sentimon("stack", "status", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    states = {s["name"]: s for s in json.loads(result.stdout)}
+    for name in ("sentimon", "receiver", *REQUIRED):
+        assert states[name]["state"] == "healthy", states[name]
+    assert states["sentimon"]["url"] == f"{stack.url('api')}/"
+    for name in OPTIONAL:
+        if shutil.which(name) is None:
+            assert states[name]["state"] == "not installed"
+            assert "apt-get install" in states[name]["detail"]
+
+
+def test_every_prometheus_target_is_up(stack):
+    def all_up():
+        targets = _prometheus(stack, "/api/v1/targets")["activeTargets"]
+        health = {t["labels"]["job"]: t["health"] for t in targets}
+        return health if set(health.values()) == {"up"} else None
+
+    health = wait_until(all_up, 30, "every target up", interval=0.5)
+    expected = {"sentimon", "node", "prometheus", "alertmanager"}
+    expected |= {name for name in OPTIONAL if shutil.which(name)}
+    assert set(health) == expected
+
+
+def test_every_rule_is_loaded_and_evaluates(stack):
+    source = {
+        group["name"]: len(group["rules"])
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+    }
+
+    def evaluated():
+        groups = _prometheus(stack, "/api/v1/rules")["groups"]
+        rules = [rule for group in groups for rule in group["rules"]]
+        if any(rule.get("lastEvaluation", "").startswith("0001") for rule in rules):
+            return None  # not evaluated yet
+        return groups
+
+    groups = wait_until(evaluated, 30, "every rule evaluated once", interval=0.5)
+    assert {g["name"]: len(g["rules"]) for g in groups} == source
+    broken = [r["name"] for g in groups for r in g["rules"] if r["health"] != "ok"]
+    assert not broken, broken
+
+
+def test_prometheus_sends_alerts_to_the_stack_alertmanager(stack):
+    managers = _prometheus(stack, "/api/v1/alertmanagers")["activeAlertmanagers"]
+    assert [m["url"] for m in managers] == [f"{stack.url('alertmanager')}/api/v2/alerts"]
+
+
+def test_alertmanager_posts_to_the_stack_receiver(stack):
+    rendered = yaml.safe_load(
+        (stack.state_dir / "config/alertmanager/alertmanager.yml").read_text()
+    )
+    urls = [w["url"] for r in rendered["receivers"] for w in r.get("webhook_configs", [])]
+    assert urls == [f"{stack.url('receiver')}/alerts"]
+    response = httpx.get(f"{stack.url('alertmanager')}/api/v2/status", timeout=10)
+    assert f"{stack.url('receiver')}/alerts" in response.json()["config"]["original"]
+
+
+def test_the_api_writes_its_log_file_and_stdout_into_the_state_directory(stack):
+    httpx.post(f"{stack.url('api')}/predict", json={"text": "a lovely day"}, timeout=10)
+    logs = stack.state_dir / "logs"
+    wait_until(lambda: "/predict" in (logs / "sentimon.stdout.log").read_text(), 10, "stdout")
+    assert list((logs / "sentimon").glob("sentimon*.log"))
+
+
+def test_up_again_keeps_the_running_processes(stack):
+    before = json.loads((stack.state_dir / "stack.json").read_text())
+    result = stack.up()
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = json.loads((stack.state_dir / "stack.json").read_text())
+    assert {n: e["pid"] for n, e in after.items()} == {n: e["pid"] for n, e in before.items()}
+
+
+# ---- the dashboards against the live Prometheus -------------------------------------
+
+# The panels the issue names, each found by the metric its query reads.
+CORE_PANELS = {
+    "requests per second": "rate(http_requests_total",
+    "error rate": 'status=~"5.."}[1m])) / sum(rate(http_requests_total',
+    "p95 latency": "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds",
+    "inference time": "model_inference_duration_seconds_bucket",
+    "confidence": "model_confidence_sum",
+    "CPU": "node_cpu_seconds_total",
+    "memory": "node_memory_MemAvailable_bytes",
+    "disk space": "node_filesystem_avail_bytes",
+    "disk IO": "node_disk_read_bytes_total",
+    "network": "node_network_receive_bytes_total",
+}
+
+
+@pytest.fixture(scope="module")
+def dashboard_queries() -> list[str]:
+    dashboards = pytest.importorskip(
+        "sentimon.dashboards", reason="grafana-foundation-sdk is not installed (the dev extra)"
+    )
+    return sorted({q for queries in dashboards.promql_queries().values() for q in queries})
+
+
+@pytest.fixture(scope="module")
+def traffic(stack):
+    """Predictions, a batch, bad input and injected faults: something for every panel."""
+    with httpx.Client(base_url=stack.url("api"), timeout=10) as client:
+        for i in range(40):
+            client.post("/predict", json={"text": f"the service was great, visit {i}"})
+            client.post("/predict", json={"text": ""})  # 422
+            client.post("/predict", json={"text": "awful"}, headers={"X-Inject-Fault": "error"})
+        client.post("/predict/batch", json={"texts": ["good", "bad", "fine"]})
+
+
+def _query(stack: NativeStack, expr: str) -> list[dict]:
+    response = httpx.get(f"{stack.url('prometheus')}/api/v1/query", params={"query": expr})
+    assert response.status_code == 200, f"{expr}\n{response.text}"
+    return response.json()["data"]["result"]
+
+
+def _has_number(result: list[dict]) -> bool:
+    return any(math.isfinite(float(sample["value"][1])) for sample in result)
+
+
+def test_every_dashboard_query_evaluates(stack, dashboard_queries):
+    errors = {}
+    for expr in dashboard_queries:
+        response = httpx.get(f"{stack.url('prometheus')}/api/v1/query", params={"query": expr})
+        if response.status_code != 200 or response.json()["status"] != "success":
+            errors[expr] = response.text
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("panel", CORE_PANELS)
+def test_core_panels_show_data_after_traffic(stack, dashboard_queries, traffic, panel):
+    queries = [q for q in dashboard_queries if CORE_PANELS[panel] in q]
+    assert queries, f"no dashboard query reads {CORE_PANELS[panel]}"
+    wait_until(
+        lambda: any(_has_number(_query(stack, q)) for q in queries),
+        45,
+        f"data in the {panel} panel ({queries[0]})",
+        interval=1,
+    )
+
+
+# ---- lifecycles of their own ----------------------------------------------------------
+
+
+def test_foreground_up_stops_everything_on_sigterm_api_workers_included(tmp_path):
+    stack = native_stack(tmp_path / "fg", env={"SENTIMON_WORKERS": "2"})
+    with open(tmp_path / "up.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sentimon", "stack", "up"],
+            env=stack.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(
+            lambda: b"Ctrl-C stops the stack" in (tmp_path / "up.log").read_bytes(),
+            120,
+            "the stack to come up",
+            interval=0.5,
+        )
+        pids = _pids(stack)
+        workers = psutil.Process(
+            json.loads((stack.state_dir / "stack.json").read_text())["sentimon"]["pid"]
+        )
+        assert len(workers.children(recursive=True)) >= 2  # both API workers run
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0, (tmp_path / "up.log").read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            stack.down()
+    _assert_all_gone(pids)
+    assert not (stack.state_dir / "stack.json").exists()
+
+
+def test_a_taken_port_fails_up_with_the_reason_and_leaves_nothing_running(tmp_path):
+    stack = native_stack(tmp_path / "busy")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", stack.ports["prometheus"]))
+        squatter.listen()
+        result = stack.up()
+    assert result.returncode == 1
+    assert f"port {stack.ports['prometheus']} is taken" in result.stdout
+    assert "SENTIMON_STACK_PROMETHEUS_PORT" in result.stdout
+    started = json.loads((stack.state_dir / "stack.json").read_text())
+    assert started == {}
+    for port in (stack.ports["api"], stack.ports["alertmanager"]):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # free again: nothing kept it
+
+
+def test_check_passes_on_the_shipped_configs(tmp_path):
+    stack = native_stack(tmp_path / "check")
+    result = stack.sentimon("stack", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("promtool check config", "promtool test rules", "amtool check-config"):
+        assert f"passed  {name}" in result.stdout
+
+
+def test_check_fails_on_a_broken_rule(tmp_path):
+    deploy = tmp_path / "deploy"
+    shutil.copytree(ROOT / "deploy", deploy)
+    rules = deploy / "prometheus/rules/sentimon.yml"
+    rules.write_text(rules.read_text().replace("histogram_quantile(", "histogram_quantile((", 1))
+    stack = native_stack(tmp_path / "check", env={"SENTIMON_STACK_DEPLOY_DIR": str(deploy)})
+    result = stack.sentimon("stack", "check")
+    assert result.returncode == 1
+    assert "failed  promtool check rules" in result.stdout
