@@ -191,7 +191,7 @@ def test_alloy_reads_every_sentimon_stream_and_the_host(alloy):
         if re.search(r'target_label\s*=\s*"stream"', rule)
     }
     assert streams == {"stdout", "stderr", "file", "syslog"}
-    assert "api.stdout.log" in alloy and "api.stderr.log" in alloy
+    assert "sentimon.stdout.log" in alloy and "sentimon.stderr.log" in alloy
     assert "sentimon*.log" in alloy and "*-json.log" in alloy
     assert "stage.docker" in bare
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -140,11 +141,17 @@ def test_alertmanager_posts_to_the_stack_receiver(stack):
     assert f"{stack.url('receiver')}/alerts" in response.json()["config"]["original"]
 
 
-def test_the_api_writes_its_log_file_and_stdout_into_the_state_directory(stack):
+def test_the_api_logs_land_where_the_collector_reads_them(stack):
     httpx.post(f"{stack.url('api')}/predict", json={"text": "a lovely day"}, timeout=10)
     logs = stack.state_dir / "logs"
     wait_until(lambda: "/predict" in (logs / "sentimon.stdout.log").read_text(), 10, "stdout")
-    assert list((logs / "sentimon").glob("sentimon*.log"))
+    # config.alloy globs SENTIMON_LOG_DIR and names files in SENTIMON_STDIO_LOG_DIR.
+    alloy = (ROOT / "deploy/collector/config.alloy").read_text()
+    for name in re.findall(
+        r'"%s/([\w.*]+)", coalesce\(sys.env\("SENTIMON_(?:STDIO_)?LOG_DIR', alloy
+    ):
+        found = list(logs.glob(name)) + list((logs / "sentimon").glob(name))
+        assert found, f"config.alloy reads {name}, which the stack does not write"
 
 
 def test_up_again_keeps_the_running_processes(stack):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -84,3 +85,11 @@ def test_grafana_password_is_generated_once_and_private(tmp_path):
     assert len(first) >= 24 and first != "admin"
     assert layout.grafana_password() == first
     assert (tmp_path / "grafana-admin-password").stat().st_mode & 0o777 == 0o600
+
+
+def test_every_stack_setting_is_documented_with_its_description():
+    doc = (DEPLOY.parent / "docs/stack.md").read_text()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([A-Z_]+)` .*$", doc, re.M)}
+    assert set(rows) == {f"SENTIMON_STACK_{name.upper()}" for name in StackSettings.model_fields}
+    for name, field in StackSettings.model_fields.items():
+        assert field.description in rows[f"SENTIMON_STACK_{name.upper()}"]
