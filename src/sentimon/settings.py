@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     log_backups: int = Field(5, ge=1)
     """Rotated log files kept."""
     syslog_address: str = ""
-    """Syslog target for WARNING and above: a unix socket path (/dev/log) or udp://host:port; empty is off."""
+    """Syslog target for WARNING and above: a unix socket path (/dev/log) or udp://host:port; empty is off."""  # noqa: E501
     log_text: bool = False
     """Log the raw user text with each prediction (off: only its length and a short hash)."""
     access_log: bool = True
@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     """Collect request and model metrics (off only to measure what they cost)."""
     prometheus_multiproc_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
-    """Set by `sentimon serve --workers N` for prometheus_client's multiprocess mode; not for users."""
+    """Set by `sentimon serve --workers N` for prometheus_client's multiprocess mode; not for users."""  # noqa: E501
 
     @field_validator("log_dir", mode="before")
     @classmethod

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -93,3 +95,34 @@ def test_every_stack_setting_is_documented_with_its_description():
     assert set(rows) == {f"SENTIMON_STACK_{name.upper()}" for name in StackSettings.model_fields}
     for name, field in StackSettings.model_fields.items():
         assert field.description in rows[f"SENTIMON_STACK_{name.upper()}"]
+
+
+def test_the_test_profile_divides_every_window_and_wait_and_stays_valid(tmp_path):
+    settings = _settings(tmp_path, time_scale=20)
+    layout = Layout(tmp_path)
+    render_all(settings, layout, COMPONENTS)
+    rendered = yaml.safe_load((layout.prometheus_config.parent / "rules/sentimon.yml").read_text())
+    rules = {
+        (r.get("alert", r.get("record")), r.get("labels", {}).get("severity")): r
+        for g in rendered["groups"]
+        for r in g["rules"]
+    }
+    assert rules["HighErrorRate", "critical"]["for"] == "3000ms"  # 1m / 20
+    assert rules["HighErrorRate", "warning"]["for"] == "15000ms"  # 5m / 20
+    assert rules["LowModelConfidence", "warning"]["for"] == "6000ms"  # 2m / 20
+    assert "[15000ms]" in rules["sentimon:http_requests:rate5m", None]["expr"]  # [5m] / 20
+    assert "[5m]" not in layout.prometheus_config.parent.joinpath("rules/sentimon.yml").read_text()
+
+    route = yaml.safe_load(layout.alertmanager_config.read_text())["route"]
+    assert route["group_wait"] == "1500ms"  # 30s / 20
+    assert route["routes"][2]["group_wait"] == "500ms"  # critical: 10s / 20
+
+    if promtool := shutil.which("promtool"):
+        rule_files = sorted(str(p) for p in (layout.prometheus_config.parent / "rules").glob("*"))
+        check = subprocess.run([promtool, "check", "rules", *rule_files], capture_output=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    if amtool := shutil.which("amtool"):
+        check = subprocess.run(
+            [amtool, "check-config", str(layout.alertmanager_config)], capture_output=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,9 +29,30 @@ def _write_yaml(path: Path, document: dict, source: Path) -> None:
     path.write_text(_header(source) + body)
 
 
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_DURATION = re.compile(r"(\d+)(ms|[smhdwy])")
+# A duration inside a range selector or subquery: [5m], [1h:30s].
+_RANGE = re.compile(r"(?<=[\[:])((?:\d+(?:ms|[smhdwy]))+)(?=[\]:])")
+
+
 def _seconds(duration: str) -> float:
-    value = float(duration.rstrip("ms"))
-    return value / 1000 if duration.endswith("ms") else value * 60 if duration[-1] == "m" else value
+    """Prometheus's duration syntax (1h30m, 500ms) in seconds."""
+    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(duration))
+
+
+def scale_duration(duration: str, scale: float) -> str:
+    """The duration divided by scale, in milliseconds (both Prometheus and Alertmanager read ms)."""
+    return f"{max(1, round(_seconds(duration) * 1000 / scale))}ms"
+
+
+def scale_rules(document: dict, scale: float) -> dict:
+    """The rule groups with every `for` and every range window divided by scale."""
+    for group in document["groups"]:
+        for rule in group["rules"]:
+            if "for" in rule:
+                rule["for"] = scale_duration(rule["for"], scale)
+            rule["expr"] = _RANGE.sub(lambda m: scale_duration(m.group(1), scale), rule["expr"])
+    return document
 
 
 def render_prometheus(settings: StackSettings, layout: Layout) -> None:
@@ -47,6 +69,11 @@ def render_prometheus(settings: StackSettings, layout: Layout) -> None:
     rules = layout.prometheus_config.parent / "rules"
     shutil.rmtree(rules, ignore_errors=True)
     shutil.copytree(settings.deploy_dir / "prometheus" / "rules", rules)
+    if settings.time_scale != 1:
+        for path in rules.glob("*.yml"):
+            scaled = scale_rules(yaml.safe_load(path.read_text()), settings.time_scale)
+            source = settings.deploy_dir / "prometheus" / "rules" / path.name
+            _write_yaml(path, scaled, source)
 
 
 def render_targets(settings: StackSettings, layout: Layout, running: Iterable[Component]) -> None:
@@ -70,11 +97,21 @@ def render_alertmanager(settings: StackSettings, layout: Layout) -> None:
     source = settings.deploy_dir / "alertmanager" / "alertmanager.yml"
     config = yaml.safe_load(source.read_text())
     config["templates"] = [str(source.parent / pattern) for pattern in config["templates"]]
+    if settings.time_scale != 1:
+        _scale_route(config["route"], settings.time_scale)
     for receiver in config["receivers"]:
         if receiver["name"] == WEBHOOK_RECEIVER:
             for webhook in receiver["webhook_configs"]:
                 webhook["url"] = f"http://127.0.0.1:{settings.receiver_port}/alerts"
     _write_yaml(layout.alertmanager_config, config, source)
+
+
+def _scale_route(route: dict, scale: float) -> None:
+    for key in ("group_wait", "group_interval", "repeat_interval"):
+        if key in route:
+            route[key] = scale_duration(route[key], scale)
+    for child in route.get("routes", []):
+        _scale_route(child, scale)
 
 
 def render_all(settings: StackSettings, layout: Layout, running: Iterable[Component]) -> None:

@@ -43,5 +43,7 @@ class StackSettings(BaseSettings):
     """How often Prometheus scrapes every target."""
     evaluation_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
     """How often Prometheus evaluates rules."""
+    time_scale: float = Field(1.0, ge=1)
+    """Divides every rule `for`, range window and Alertmanager group timing (1: production)."""
     start_timeout_seconds: float = Field(60, gt=0)
     """How long `stack up` waits for each component to turn healthy."""

@@ -31,6 +31,8 @@ async def info(predictor: PredictorDep, settings: SettingsDep) -> dict:
             "engine_version": onnxruntime.__version__,
             "device": predictor.device,
             "threads": predictor.threads,
+            # So that a demo or a traffic generator can tell whether X-Inject-Fault works.
+            "fault_injection": settings.fault_injection,
         },
         "limits": {
             "max_text_chars": settings.max_text_chars,
