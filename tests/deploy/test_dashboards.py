@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/datasources.yml"
 PROVIDERS = ROOT / "deploy/grafana/provisioning/dashboards/dashboards.yml"
 METRICS_DOC = ROOT / "docs/metrics.md"
+DASHBOARDS_DOC = ROOT / "docs/dashboards.md"
 
 # Metrics the dashboards read that sentimon does not expose: each from a named exporter.
 EXTERNAL_METRICS = {
@@ -95,6 +96,38 @@ def metric_names(expr: str) -> set[str]:
     return names
 
 
+def layout_entries(dashboard: dict) -> set[str]:
+    """`#### row` for each row and `row: panel` for each panel, as the docs list them."""
+    entries = set()
+    row = "(above the rows)"
+    for panel in dashboard["panels"]:
+        if panel["type"] == "row":
+            row = panel["title"]
+            entries.add(f"#### {row}")
+            entries |= {f"{row}: {inner['title']}" for inner in panel.get("panels", [])}
+        else:
+            entries.add(f"{row}: {panel['title']}")
+    return entries
+
+
+def documented_layouts() -> dict[str, set[str]]:
+    """Per dashboard section of docs/dashboards.md: its `####` rows and `- **panel**` bullets."""
+    layouts: dict[str, set[str]] = {}
+    name = row = None
+    for line in DASHBOARDS_DOC.read_text().splitlines():
+        if line.startswith(("# ", "## ")):
+            name = None
+        elif section := re.match(r"### .*\(`sentimon-(\w+)`\)$", line):
+            name, row = section.group(1), "(above the rows)"
+            layouts[name] = set()
+        elif name and line.startswith("#### "):
+            row = line.removeprefix("#### ").strip()
+            layouts[name].add(f"#### {row}")
+        elif name and (bullet := re.match(r"- \*\*(.+?)\*\*", line)):
+            layouts[name].add(f"{row}: {bullet.group(1)}")
+    return layouts
+
+
 def provisioned_uids() -> dict[str, str]:
     config = yaml.safe_load(DATASOURCES.read_text())
     return {ds["uid"]: ds["type"] for ds in config["datasources"]}
@@ -151,6 +184,35 @@ def test_panel_ids_are_unique_and_panels_fit_the_grid(dashboards):
             assert pos["x"] + pos["w"] <= 24, f"{name}: {panel.get('title')}"
 
 
+def test_docs_list_every_row_and_panel_of_every_dashboard(dashboards):
+    documented = documented_layouts()
+    assert set(documented) == set(dashboards), "one docs/dashboards.md section per dashboard"
+    for name, dashboard in dashboards.items():
+        generated = layout_entries(dashboard)
+        missing = sorted(generated - documented[name])
+        stale = sorted(documented[name] - generated)
+        assert not missing, f"docs/dashboards.md, {name}: not listed: {missing}"
+        assert not stale, f"docs/dashboards.md, {name}: listed but not generated: {stale}"
+
+
+def test_layout_entries_take_rows_as_headings_and_look_inside_collapsed_rows():
+    dashboard = {
+        "panels": [
+            {"type": "dashlist", "title": "list"},
+            {"type": "row", "title": "Now", "panels": []},
+            {"type": "stat", "title": "Requests / s"},
+            {"type": "row", "title": "GPU", "panels": [{"type": "timeseries", "title": "power"}]},
+        ]
+    }
+    assert layout_entries(dashboard) == {
+        "(above the rows): list",
+        "#### Now",
+        "Now: Requests / s",
+        "#### GPU",
+        "GPU: power",
+    }
+
+
 def test_every_query_uses_a_provisioned_datasource(dashboards):
     uids = provisioned_uids()
     for name, dashboard in dashboards.items():
@@ -167,7 +229,9 @@ def test_every_query_uses_a_provisioned_datasource(dashboards):
 def test_rates_use_rate_interval_and_log_counts_use_interval():
     for name, exprs in _raw_queries("prometheus").items():
         for expr in exprs:
-            for window in re.findall(r"\[([^\]]+)\]", expr):
+            # Label values are regexes, whose [...] are character classes, not windows.
+            without_strings = re.sub(r'"[^"]*"', '""', expr)
+            for window in re.findall(r"\[([^\]]+)\]", without_strings):
                 assert window == "$__rate_interval", f"{name}: {expr}"
     for name, exprs in _raw_queries("loki").items():
         for expr in exprs:

@@ -2,162 +2,117 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders.dashboard import Dashboard, Row
+from grafana_foundation_sdk.builders import timeseries
+from grafana_foundation_sdk.builders.dashboard import Dashboard
+from grafana_foundation_sdk.builders.prometheus import Dataquery as PromQuery
 
-from sentimon.dashboards.common import (
-    BAD,
-    OK,
-    READY,
-    UP_DOWN,
-    WARN,
-    base_dashboard,
-    prom,
-    query_variable,
-    stat_panel,
-    state_timeline_panel,
-    timeseries_panel,
-)
+from sentimon.dashboards import signals
+from sentimon.dashboards.layout import row, sentimon_dashboard
+from sentimon.dashboards.panels import stat_panel, state_timeline_panel, timeseries_panel
+from sentimon.dashboards.promql import rate, series, total
+from sentimon.dashboards.queries import prom
+from sentimon.dashboards.thresholds import NONE_WANTED, ONE_NEEDED, UP_DOWN, bad_above
+from sentimon.dashboards.variables import query_variable
 
 UID = "sentimon-health"
 
 _JOB = 'job=~"$job"'
 
 
+def _per_target(metric: str) -> PromQuery:
+    return prom(series(metric, _JOB), "{{job}} {{instance}}")
+
+
+def _per_second(
+    title: str, expr: str, legend: str, *, failures: bool = True, description: str = ""
+) -> timeseries.Panel:
+    """Events per second; where they are failures, any at all is red."""
+    return timeseries_panel(
+        title,
+        [prom(expr, legend)],
+        unit="short",
+        steps=bad_above(0.001) if failures else None,
+        description=description,
+    )
+
+
 def build() -> Dashboard:
-    return (
-        base_dashboard(
-            UID,
-            "sentimon / Service health",
-            "Scrape targets, readiness, rule evaluation and alert delivery.",
-        )
-        .with_variable(query_variable("job", "job", "label_values(up, job)"))
-        .with_row(Row("Targets"))
-        .with_panel(
-            stat_panel(
-                "Targets up",
-                prom(f"sum(up{{{_JOB}}})"),
-                unit="short",
-                width=6,
-            )
-        )
-        .with_panel(
-            stat_panel(
-                "Targets down",
-                prom(f"count(up{{{_JOB}}} == 0) or vector(0)"),
-                unit="short",
-                steps=((None, OK), (1, BAD)),
-                description="TargetDown fires after a target is down for 1 minute.",
-                width=6,
-            )
-        )
-        .with_panel(
-            stat_panel(
-                "Model ready (all workers)",
-                prom("min(model_ready)"),
-                unit="none",
-                steps=((None, BAD), (1, OK)),
-                mappings=READY,
-                width=6,
-            )
-        )
-        .with_panel(
-            stat_panel(
-                "Firing alerts",
-                prom('count(ALERTS{alertstate="firing"}) or vector(0)'),
-                unit="short",
-                steps=((None, OK), (1, BAD)),
-                width=6,
-            )
-        )
-        .with_panel(
-            state_timeline_panel(
-                "up per target",
-                [prom(f"up{{{_JOB}}}", "{{job}} {{instance}}")],
-                mappings=UP_DOWN,
-            )
-        )
-        .with_row(Row("Scrapes"))
-        .with_panel(
-            timeseries_panel(
-                "Scrape duration",
-                [prom(f"scrape_duration_seconds{{{_JOB}}}", "{{job}} {{instance}}")],
-                unit="s",
-                steps=((None, OK), (1, WARN), (10, BAD)),
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Samples per scrape",
-                [prom(f"scrape_samples_scraped{{{_JOB}}}", "{{job}} {{instance}}")],
-                unit="short",
-            )
-        )
-        .with_row(Row("Rules and notifications"))
-        .with_panel(
-            timeseries_panel(
-                "Prometheus rule evaluation failures / s",
+    return sentimon_dashboard(
+        UID,
+        "sentimon / Service health",
+        "Scrape targets, readiness, rule evaluation and alert delivery.",
+        variables=[query_variable("job", "job", "label_values(up, job)")],
+        sections=[
+            row(
+                "Targets",
                 [
-                    prom(
-                        "sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total"
-                        "[$__rate_interval]))",
+                    stat_panel("Targets up", prom(total(series("up", _JOB))), unit="short"),
+                    stat_panel(
+                        "Targets down",
+                        prom(f"count({series('up', _JOB)} == 0) or vector(0)"),
+                        unit="short",
+                        steps=NONE_WANTED,
+                        description="TargetDown fires after a target is down for 1 minute.",
+                    ),
+                    signals.model_ready_stat("", title="Model ready (all workers)"),
+                    stat_panel(
+                        "Firing alerts",
+                        prom(f"count({signals.FIRING_ALERTS}) or vector(0)"),
+                        unit="short",
+                        steps=NONE_WANTED,
+                    ),
+                ],
+                [state_timeline_panel("up per target", [_per_target("up")], mappings=UP_DOWN)],
+            ),
+            row(
+                "Scrapes",
+                [
+                    timeseries_panel(
+                        "Scrape duration",
+                        [_per_target("scrape_duration_seconds")],
+                        unit="s",
+                        steps=bad_above(10, warn=1),
+                    ),
+                    timeseries_panel(
+                        "Samples per scrape", [_per_target("scrape_samples_scraped")], unit="short"
+                    ),
+                ],
+            ),
+            row(
+                "Rules and notifications",
+                [
+                    _per_second(
+                        "Prometheus rule evaluation failures / s",
+                        total(rate("prometheus_rule_evaluation_failures_total"), by="rule_group"),
                         "{{rule_group}}",
-                    )
-                ],
-                unit="short",
-                steps=((None, OK), (0.001, BAD)),
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Alertmanager notifications / s",
-                [
-                    prom(
-                        "sum by (integration) (rate(alertmanager_notifications_total"
-                        "[$__rate_interval]))",
+                    ),
+                    _per_second(
+                        "Alertmanager notifications / s",
+                        total(rate("alertmanager_notifications_total"), by="integration"),
                         "{{integration}}",
-                    )
-                ],
-                unit="short",
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Alertmanager notifications failed / s",
-                [
-                    prom(
-                        "sum by (integration) (rate(alertmanager_notifications_failed_total"
-                        "[$__rate_interval]))",
+                        failures=False,
+                    ),
+                    _per_second(
+                        "Alertmanager notifications failed / s",
+                        total(rate("alertmanager_notifications_failed_total"), by="integration"),
                         "{{integration}}",
-                    )
+                        description="A receiver that cannot be reached (for example the webhook).",
+                    ),
                 ],
-                unit="short",
-                steps=((None, OK), (0.001, BAD)),
-                description="A receiver that cannot be reached (for example the webhook).",
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Notifications dropped by Prometheus / s",
                 [
-                    prom(
-                        "rate(prometheus_notifications_dropped_total[$__rate_interval])",
+                    _per_second(
+                        "Notifications dropped by Prometheus / s",
+                        rate("prometheus_notifications_dropped_total"),
                         "{{instance}}",
-                    )
+                        description="Alerts Prometheus could not hand to Alertmanager.",
+                    ),
+                    timeseries_panel(
+                        "Alertmanagers Prometheus knows",
+                        [prom("prometheus_notifications_alertmanagers_discovered", "{{instance}}")],
+                        unit="short",
+                        steps=ONE_NEEDED,
+                    ),
                 ],
-                unit="short",
-                steps=((None, OK), (0.001, BAD)),
-                description="Alerts Prometheus could not hand to Alertmanager.",
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Alertmanagers Prometheus knows",
-                [prom("prometheus_notifications_alertmanagers_discovered", "{{instance}}")],
-                unit="short",
-                steps=((None, BAD), (1, OK)),
-            )
-        )
+            ),
+        ],
     )

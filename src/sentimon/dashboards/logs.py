@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders.dashboard import Dashboard, Row, TextBoxVariable
+from grafana_foundation_sdk.builders import logs
+from grafana_foundation_sdk.builders.dashboard import Dashboard, TextBoxVariable
 
-from sentimon.dashboards.common import (
-    LOKI,
-    base_dashboard,
-    logs_panel,
-    loki,
-    prom,
-    timeseries_panel,
-)
+from sentimon.dashboards.layout import row, sentimon_dashboard
+from sentimon.dashboards.panels import logs_panel, timeseries_panel
+from sentimon.dashboards.promql import rate, total
+from sentimon.dashboards.queries import LOKI, loki, prom
 
 UID = "sentimon-logs"
 
@@ -26,110 +23,85 @@ ERROR_LINES = (
 _FILTERS = '|= "$request_id" |~ "(?i)$search"'
 
 
-def _stream(stream: str) -> str:
-    return f'{{{SERVICE}, stream="{stream}"}} {_FILTERS}'
+def _stream(stream: str, title: str) -> logs.Panel:
+    """One sentimon stream, filtered by the text boxes."""
+    return logs_panel(title, loki(f'{{{SERVICE}, stream="{stream}"}} {_FILTERS}'))
 
 
 def build() -> Dashboard:
-    return (
-        base_dashboard(
-            UID,
-            "sentimon / Logs",
-            "sentimon's stdout, stderr, log file and syslog lines, and host syslog, from Loki.",
-        )
-        .with_variable(
+    return sentimon_dashboard(
+        UID,
+        "sentimon / Logs",
+        "sentimon's stdout, stderr, log file and syslog lines, and host syslog, from Loki.",
+        variables=[
             TextBoxVariable("request_id")
             .label("request id")
-            .description("An X-Request-ID: shows every line of that request, in every stream.")
-        )
-        .with_variable(
+            .description("An X-Request-ID: shows every line of that request, in every stream."),
             TextBoxVariable("search")
             .label("text")
-            .description("A case-insensitive regular expression matched against each line.")
-        )
-        .with_row(Row("Volume"))
-        .with_panel(
-            timeseries_panel(
-                "Error lines / interval (Loki)",
-                [loki(ERROR_LINES, "{{level}}")],
-                unit="short",
-                datasource=LOKI,
-                stacked=True,
-                description="ERROR and CRITICAL lines on stderr, parsed with | json.",
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Lines / interval by stream (Loki)",
+            .description("A case-insensitive regular expression matched against each line."),
+        ],
+        sections=[
+            row(
+                "Volume",
                 [
-                    loki(
-                        f"sum by (stream) (count_over_time({{{SERVICE}}}[$__interval]))",
-                        "{{stream}}",
+                    timeseries_panel(
+                        "Error lines / interval (Loki)",
+                        [loki(ERROR_LINES, "{{level}}")],
+                        unit="short",
+                        datasource=LOKI,
+                        stacked=True,
+                        description="ERROR and CRITICAL lines on stderr, parsed with | json.",
+                    ),
+                    timeseries_panel(
+                        "Lines / interval by stream (Loki)",
+                        [
+                            loki(
+                                f"sum by (stream) (count_over_time({{{SERVICE}}}[$__interval]))",
+                                "{{stream}}",
+                            )
+                        ],
+                        unit="short",
+                        datasource=LOKI,
+                    ),
+                    timeseries_panel(
+                        "Log lines / s by level (Prometheus)",
+                        [prom(total(rate("log_messages_total"), by="level"), "{{level}}")],
+                        unit="short",
+                        stacked=True,
+                        description="log_messages_total from /metrics: counted even when Loki"
+                        " is down.",
+                    ),
+                ],
+            ),
+            row(
+                "Request",
+                [
+                    logs_panel(
+                        "Every line of the request id (all streams)",
+                        loki(f"{{{SERVICE}}} {_FILTERS} | json"),
+                        description="Type a request id above; lines from every stream, newest"
+                        " first.",
                     )
                 ],
-                unit="short",
-                datasource=LOKI,
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Log lines / s by level (Prometheus)",
+            ),
+            row(
+                "Streams",
                 [
-                    prom(
-                        "sum by (level) (rate(log_messages_total[$__rate_interval]))",
-                        "{{level}}",
+                    _stream("stdout", "stdout (INFO and up, the request log)"),
+                    _stream("stderr", "stderr (WARNING and up, with tracebacks)"),
+                ],
+                [
+                    _stream("file", "Log file (everything at SENTIMON_LOG_LEVEL)"),
+                    _stream("syslog", "sentimon via syslog (WARNING and up)"),
+                ],
+                [
+                    logs_panel(
+                        "Host syslog",
+                        loki('{job="syslog"} |~ "(?i)$search"'),
+                        description="The host's journal (job=syslog), labelled by unit and level.",
                     )
                 ],
-                unit="short",
-                stacked=True,
-                description="log_messages_total from /metrics: counted even when Loki is down.",
-                width=8,
-            )
-        )
-        .with_row(Row("Request"))
-        .with_panel(
-            logs_panel(
-                "Every line of the request id (all streams)",
-                loki(f"{{{SERVICE}}} {_FILTERS} | json"),
-                description="Type a request id above; lines from every stream, newest first.",
-            )
-        )
-        .with_row(Row("Streams"))
-        .with_panel(
-            logs_panel(
-                "stdout (INFO and up, the request log)",
-                loki(_stream("stdout")),
-                width=12,
-            )
-        )
-        .with_panel(
-            logs_panel(
-                "stderr (WARNING and up, with tracebacks)",
-                loki(_stream("stderr")),
-                width=12,
-            )
-        )
-        .with_panel(
-            logs_panel(
-                "Log file (everything at SENTIMON_LOG_LEVEL)",
-                loki(_stream("file")),
-                width=12,
-            )
-        )
-        .with_panel(
-            logs_panel(
-                "sentimon via syslog (WARNING and up)",
-                loki(_stream("syslog")),
-                width=12,
-            )
-        )
-        .with_panel(
-            logs_panel(
-                "Host syslog",
-                loki('{job="syslog"} |~ "(?i)$search"'),
-                description="The host's journal (job=syslog), labelled by unit and level.",
-            )
-        )
+            ),
+        ],
     )

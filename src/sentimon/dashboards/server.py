@@ -2,94 +2,131 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders.dashboard import Dashboard, Row
+from typing import Any
 
-from sentimon.dashboards.common import (
-    BAD,
-    OK,
+from grafana_foundation_sdk.builders import stat, timeseries
+from grafana_foundation_sdk.builders.dashboard import Dashboard
+
+from sentimon.dashboards.layout import Section, row, sentimon_dashboard
+from sentimon.dashboards.panels import bargauge_panel, stat_panel, timeseries_panel
+from sentimon.dashboards.promql import (
+    INSTANCE,
     REAL_FILESYSTEM,
     SENTIMON_JOB,
-    WARN,
-    bargauge_panel,
-    base_dashboard,
-    instance_variable,
-    prom,
-    query_variable,
-    stat_panel,
-    timeseries_panel,
+    rate,
+    series,
+    total,
 )
+from sentimon.dashboards.queries import prom
+from sentimon.dashboards.rule_source import cpu_busy_modes
+from sentimon.dashboards.thresholds import (
+    CPU_BUSY_ALERT,
+    DISK_USED_ALERT,
+    MEMORY_USED_ALERT,
+    Steps,
+    bad_above,
+)
+from sentimon.dashboards.variables import instance_variable, query_variable
 
 UID = "sentimon-server"
 
 _NODE = 'instance=~"$node"'
 _FS = f"{_NODE}, {REAL_FILESYSTEM}"
 _NIC = f'{_NODE}, device!~"lo|veth.+"'
-_WORKERS = f'{SENTIMON_JOB}, instance=~"$instance"'
-_GPU = 'instance=~"$instance"'
+_WORKERS = f"{SENTIMON_JOB}, {INSTANCE}"
 NO_GPU = "no GPU"
+_DEVICE = "{{instance}} {{device}}"
+_GPU_LEGEND = "{{instance}} gpu{{gpu}}"
 
-_IDLE = f'node_cpu_seconds_total{{{_NODE}, mode="idle"}}'
-CORES = f"count by (instance) ({_IDLE})"
-CPU_BUSY = f"1 - avg by (instance) (rate({_IDLE}[$__rate_interval]))"
-MEMORY_USED = (
-    f"1 - node_memory_MemAvailable_bytes{{{_NODE}}} / node_memory_MemTotal_bytes{{{_NODE}}}"
+_IDLE = f'{_NODE}, mode="idle"'
+CORES = f"count by (instance) ({series('node_cpu_seconds_total', _IDLE)})"
+# Busy as HostHighCpu counts it: iowait and steal are not busy.
+CPU_BUSY = (
+    f"sum by (instance) ({rate('node_cpu_seconds_total', f'{_NODE}, {cpu_busy_modes()}')})"
+    f" / sum by (instance) ({rate('node_cpu_seconds_total', _NODE)})"
 )
-DISK_USED = f"1 - node_filesystem_avail_bytes{{{_FS}}} / node_filesystem_size_bytes{{{_FS}}}"
+MEMORY_USED = (
+    f"1 - {series('node_memory_MemAvailable_bytes', _NODE)}"
+    f" / {series('node_memory_MemTotal_bytes', _NODE)}"
+)
+DISK_USED = (
+    f"1 - {series('node_filesystem_avail_bytes', _FS)}"
+    f" / {series('node_filesystem_size_bytes', _FS)}"
+)
+_CPU_STEPS = bad_above(CPU_BUSY_ALERT)
+_MEMORY_STEPS = bad_above(MEMORY_USED_ALERT)
+_DISK_STEPS = bad_above(DISK_USED_ALERT, warn=0.8)
 
 
-def _node_rate(metric: str, sel: str) -> str:
-    return f"sum by (instance, device) (rate({metric}{{{sel}}}[$__rate_interval]))"
+def _worst_host(title: str, expr: str, **options: Any) -> stat.Panel:
+    """The highest value over the selected hosts, now."""
+    return stat_panel(title, prom(f"max({expr})"), **options)
 
 
-def _gpu_row() -> Row:
-    """Collapsed: on CPU-only hosts the panels say 'no GPU' instead of looking broken."""
-    return (
-        Row("GPU")
-        .collapsed(True)
-        .with_panel(
-            timeseries_panel(
+def _used_share(title: str, expr: str, steps: Steps) -> timeseries.Panel:
+    """A share of a resource per host, with the alert threshold drawn."""
+    return timeseries_panel(
+        title,
+        [prom(expr, "{{instance}}")],
+        unit="percentunit",
+        max_val=1,
+        steps=steps,
+        threshold_line=True,
+    )
+
+
+def _per_device(metric: str, selector: str) -> str:
+    return total(rate(metric, selector), by="instance, device")
+
+
+def _bytes_per_device(title: str, selector: str, metrics: dict[str, str]) -> timeseries.Panel:
+    """Bytes per second per host and device, one query per {metric: legend word}."""
+    return timeseries_panel(
+        title,
+        [
+            prom(_per_device(metric, selector), f"{word} {_DEVICE}")
+            for metric, word in metrics.items()
+        ],
+        unit="Bps",
+    )
+
+
+def _gpu(
+    title: str, expr: str, unit: str, *, legend: str = _GPU_LEGEND, **options: Any
+) -> timeseries.Panel:
+    """A sentimon NVML gauge; on a host without a GPU it says so instead of looking broken."""
+    return timeseries_panel(title, [prom(expr, legend)], unit=unit, no_value=NO_GPU, **options)
+
+
+def _gpu_row() -> Section:
+    """Collapsed: most hosts have no GPU."""
+    return row(
+        "GPU",
+        [
+            _gpu(
                 "GPU utilisation (sentimon, NVML)",
-                [prom(f"gpu_utilization_ratio{{{_GPU}}}", "{{instance}} gpu{{gpu}} {{name}}")],
-                unit="percentunit",
+                series("gpu_utilization_ratio", INSTANCE),
+                "percentunit",
+                legend=_GPU_LEGEND + " {{name}}",
                 max_val=1,
-                no_value=NO_GPU,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
+            ),
+            _gpu(
                 "GPU memory used",
-                [
-                    prom(
-                        f"gpu_memory_used_bytes{{{_GPU}}} / gpu_memory_total_bytes{{{_GPU}}}",
-                        "{{instance}} gpu{{gpu}}",
-                    )
-                ],
-                unit="percentunit",
+                f"{series('gpu_memory_used_bytes', INSTANCE)}"
+                f" / {series('gpu_memory_total_bytes', INSTANCE)}",
+                "percentunit",
                 max_val=1,
-                steps=((None, OK), (0.9, BAD)),
-                no_value=NO_GPU,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
+                steps=bad_above(0.9),
+            ),
+        ],
+        [
+            _gpu(
                 "GPU temperature",
-                [prom(f"gpu_temperature_celsius{{{_GPU}}}", "{{instance}} gpu{{gpu}}")],
-                unit="celsius",
+                series("gpu_temperature_celsius", INSTANCE),
+                "celsius",
                 min_val=None,
-                no_value=NO_GPU,
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "GPU power",
-                [prom(f"gpu_power_watts{{{_GPU}}}", "{{instance}} gpu{{gpu}}")],
-                unit="watt",
-                no_value=NO_GPU,
-                width=8,
-            )
-        )
-        .with_panel(
+            ),
+            _gpu("GPU power", series("gpu_power_watts", INSTANCE), "watt"),
             timeseries_panel(
                 "GPU utilisation (dcgm-exporter)",
                 [prom("DCGM_FI_DEV_GPU_UTIL", "{{Hostname}} gpu{{gpu}} {{modelName}}")],
@@ -97,182 +134,139 @@ def _gpu_row() -> Row:
                 max_val=100,
                 no_value="no dcgm-exporter (Compose profile gpu)",
                 description="From dcgm-exporter, which runs in the Compose gpu profile.",
-                width=8,
-            )
-        )
+            ),
+        ],
+        collapsed=True,
     )
 
 
 def build() -> Dashboard:
-    return (
-        base_dashboard(
-            UID,
-            "sentimon / Server",
-            "The host (node_exporter), the API workers' processes and the GPU.",
-        )
-        .with_variable(query_variable("node", "host", "label_values(node_uname_info, instance)"))
-        .with_variable(instance_variable())
-        .with_row(Row("Host now"))
-        .with_panel(
-            stat_panel(
-                "CPU busy",
-                prom(f"max({CPU_BUSY})"),
-                unit="percentunit",
-                steps=((None, OK), (0.7, BAD)),
-                description="HostHighCpu fires above 70% for 5 minutes.",
-                width=6,
-            )
-        )
-        .with_panel(
-            stat_panel(
-                "Memory used",
-                prom(f"max({MEMORY_USED})"),
-                unit="percentunit",
-                steps=((None, OK), (0.85, BAD)),
-                description="HostHighMemory fires above 85% for 5 minutes.",
-                width=6,
-            )
-        )
-        .with_panel(
-            stat_panel(
-                "Fullest filesystem",
-                prom(f"max({DISK_USED})"),
-                unit="percentunit",
-                steps=((None, OK), (0.8, WARN), (0.9, BAD)),
-                description="HostLowDiskSpace fires when less than 10% is free.",
-                width=6,
-            )
-        )
-        .with_panel(
-            stat_panel(
-                "Load (1 m) per core",
-                prom(f"max(node_load1{{{_NODE}}} / on (instance) {CORES})"),
-                unit="short",
-                steps=((None, OK), (1, WARN), (2, BAD)),
-                decimals=2,
-                width=6,
-            )
-        )
-        .with_row(Row("CPU and memory"))
-        .with_panel(
-            timeseries_panel(
-                "CPU busy",
-                [prom(CPU_BUSY, "{{instance}}")],
-                unit="percentunit",
-                max_val=1,
-                steps=((None, OK), (0.7, BAD)),
-                threshold_line=True,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Load average",
+    return sentimon_dashboard(
+        UID,
+        "sentimon / Server",
+        "The host (node_exporter), the API workers' processes and the GPU.",
+        variables=[
+            query_variable("node", "host", "label_values(node_uname_info, instance)"),
+            instance_variable(),
+        ],
+        sections=[
+            row(
+                "Host now",
                 [
-                    prom(f"node_load1{{{_NODE}}}", "1m {{instance}}", ref="A"),
-                    prom(f"node_load5{{{_NODE}}}", "5m {{instance}}", ref="B"),
-                    prom(f"node_load15{{{_NODE}}}", "15m {{instance}}", ref="C"),
-                    prom(CORES, "cores {{instance}}", ref="D"),
-                ],
-                unit="short",
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Memory used (1 - MemAvailable / MemTotal)",
-                [prom(MEMORY_USED, "{{instance}}")],
-                unit="percentunit",
-                max_val=1,
-                steps=((None, OK), (0.85, BAD)),
-                threshold_line=True,
-            )
-        )
-        .with_panel(
-            bargauge_panel(
-                "Disk used per filesystem",
-                prom(DISK_USED, "{{instance}} {{mountpoint}}"),
-                unit="percentunit",
-                steps=((None, OK), (0.8, WARN), (0.9, BAD)),
-                description="Real filesystems only: no tmpfs, overlay or pseudo filesystems.",
-            )
-        )
-        .with_row(Row("Disk and network IO"))
-        .with_panel(
-            timeseries_panel(
-                "Disk read / written",
-                [
-                    prom(
-                        _node_rate("node_disk_read_bytes_total", _NODE),
-                        "read {{instance}} {{device}}",
-                        ref="A",
+                    _worst_host(
+                        "CPU busy",
+                        CPU_BUSY,
+                        unit="percentunit",
+                        steps=_CPU_STEPS,
+                        description=f"HostHighCpu fires above {CPU_BUSY_ALERT:.0%} for 5 minutes.",
                     ),
-                    prom(
-                        _node_rate("node_disk_written_bytes_total", _NODE),
-                        "written {{instance}} {{device}}",
-                        ref="B",
+                    _worst_host(
+                        "Memory used",
+                        MEMORY_USED,
+                        unit="percentunit",
+                        steps=_MEMORY_STEPS,
+                        description=f"HostHighMemory fires above {MEMORY_USED_ALERT:.0%}"
+                        " for 5 minutes.",
+                    ),
+                    _worst_host(
+                        "Fullest filesystem",
+                        DISK_USED,
+                        unit="percentunit",
+                        steps=_DISK_STEPS,
+                        description="HostLowDiskSpace fires when less than"
+                        f" {1 - DISK_USED_ALERT:.0%} is free.",
+                    ),
+                    _worst_host(
+                        "Load (1 m) per core",
+                        f"{series('node_load1', _NODE)} / on (instance) {CORES}",
+                        unit="short",
+                        steps=bad_above(2, warn=1),
+                        decimals=2,
                     ),
                 ],
-                unit="Bps",
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Disk busy (IO time)",
+            ),
+            row(
+                "CPU and memory",
                 [
-                    prom(
-                        _node_rate("node_disk_io_time_seconds_total", _NODE),
-                        "{{instance}} {{device}}",
-                    )
-                ],
-                unit="percentunit",
-                max_val=1,
-                width=8,
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Network received / sent",
-                [
-                    prom(
-                        _node_rate("node_network_receive_bytes_total", _NIC),
-                        "in {{instance}} {{device}}",
-                        ref="A",
-                    ),
-                    prom(
-                        _node_rate("node_network_transmit_bytes_total", _NIC),
-                        "out {{instance}} {{device}}",
-                        ref="B",
+                    _used_share("CPU busy", CPU_BUSY, _CPU_STEPS),
+                    timeseries_panel(
+                        "Load average",
+                        [
+                            prom(series("node_load1", _NODE), "1m {{instance}}"),
+                            prom(series("node_load5", _NODE), "5m {{instance}}"),
+                            prom(series("node_load15", _NODE), "15m {{instance}}"),
+                            prom(CORES, "cores {{instance}}"),
+                        ],
+                        unit="short",
                     ),
                 ],
-                unit="Bps",
-                width=8,
-            )
-        )
-        .with_row(Row("API workers"))
-        .with_panel(
-            timeseries_panel(
-                "Worker CPU",
                 [
-                    prom(
-                        f"rate(process_cpu_seconds_total{{{_WORKERS}}}[$__rate_interval])",
-                        "{{instance}} pid {{pid}}",
-                    )
+                    _used_share(
+                        "Memory used (1 - MemAvailable / MemTotal)", MEMORY_USED, _MEMORY_STEPS
+                    ),
+                    bargauge_panel(
+                        "Disk used per filesystem",
+                        prom(DISK_USED, "{{instance}} {{mountpoint}}"),
+                        unit="percentunit",
+                        steps=_DISK_STEPS,
+                        description="Real filesystems only: no tmpfs, overlay or pseudo"
+                        " filesystems.",
+                    ),
                 ],
-                unit="percentunit",
-                description="One series per worker process (label pid) with --workers N.",
-            )
-        )
-        .with_panel(
-            timeseries_panel(
-                "Worker resident memory",
+            ),
+            row(
+                "Disk and network IO",
                 [
-                    prom(
-                        f"process_resident_memory_bytes{{{_WORKERS}}}",
-                        "{{instance}} pid {{pid}}",
-                    )
+                    _bytes_per_device(
+                        "Disk read / written",
+                        _NODE,
+                        {
+                            "node_disk_read_bytes_total": "read",
+                            "node_disk_written_bytes_total": "written",
+                        },
+                    ),
+                    timeseries_panel(
+                        "Disk busy (IO time)",
+                        [prom(_per_device("node_disk_io_time_seconds_total", _NODE), _DEVICE)],
+                        unit="percentunit",
+                        max_val=1,
+                    ),
+                    _bytes_per_device(
+                        "Network received / sent",
+                        _NIC,
+                        {
+                            "node_network_receive_bytes_total": "in",
+                            "node_network_transmit_bytes_total": "out",
+                        },
+                    ),
                 ],
-                unit="bytes",
-            )
-        )
-        .with_row(_gpu_row())
+            ),
+            row(
+                "API workers",
+                [
+                    timeseries_panel(
+                        "Worker CPU",
+                        [
+                            prom(
+                                rate("process_cpu_seconds_total", _WORKERS),
+                                "{{instance}} pid {{pid}}",
+                            )
+                        ],
+                        unit="percentunit",
+                        description="One series per worker process (label pid) with --workers N.",
+                    ),
+                    timeseries_panel(
+                        "Worker resident memory",
+                        [
+                            prom(
+                                series("process_resident_memory_bytes", _WORKERS),
+                                "{{instance}} pid {{pid}}",
+                            )
+                        ],
+                        unit="bytes",
+                    ),
+                ],
+            ),
+            _gpu_row(),
+        ],
     )

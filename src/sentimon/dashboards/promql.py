@@ -1,0 +1,47 @@
+"""PromQL builders and the selectors more than one dashboard uses.
+
+Windows are Grafana's `$__rate_interval`; `generate.promql_queries` replaces it (and the
+other variables) with concrete values for the tests.
+"""
+
+from __future__ import annotations
+
+from sentimon.dashboards.rule_source import real_filesystem
+
+WINDOW = "[$__rate_interval]"
+
+INSTANCE = 'instance=~"$instance"'
+SENTIMON_JOB = 'job="sentimon"'
+# Filesystems that hold data, as the HostLowDiskSpace rule selects them.
+REAL_FILESYSTEM = real_filesystem()
+
+
+def series(metric: str, selector: str = "") -> str:
+    """`metric{selector}`, or the bare name when there is no selector."""
+    return f"{metric}{{{selector}}}" if selector else metric
+
+
+def rate(metric: str, selector: str = "") -> str:
+    return f"rate({series(metric, selector)}{WINDOW})"
+
+
+def increase(metric: str, selector: str = "") -> str:
+    return f"increase({series(metric, selector)}{WINDOW})"
+
+
+def total(expr: str, by: str = "") -> str:
+    """`sum(expr)`, or `sum by (by) (expr)`."""
+    return f"sum by ({by}) ({expr})" if by else f"sum({expr})"
+
+
+def quantile(q: float, histogram: str, selector: str = "", by: str = "") -> str:
+    """histogram_quantile over a histogram's buckets, optionally per label."""
+    buckets = total(rate(f"{histogram}_bucket", selector), f"le, {by}" if by else "le")
+    return f"histogram_quantile({q}, {buckets})"
+
+
+def mean(metric: str, selector: str = "", by: str = "") -> str:
+    """Mean of a histogram or summary over the window: rate(sum) / rate(count)."""
+    sums = total(rate(f"{metric}_sum", selector), by)
+    counts = total(rate(f"{metric}_count", selector), by)
+    return f"{sums} / {counts}"

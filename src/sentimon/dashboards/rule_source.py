@@ -1,0 +1,53 @@
+"""What the dashboards take from deploy/prometheus/rules, so that no number or selector is
+written twice: the alert thresholds, which filesystems are real, which CPU time is busy.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+RULES = Path(__file__).resolve().parents[3] / "deploy" / "prometheus" / "rules"
+
+
+@cache
+def _records(file: str) -> dict[tuple[str, str | None], str]:
+    """(record name, severity label or None) -> expression, for one rule file."""
+    document = yaml.safe_load((RULES / file).read_text())
+    return {
+        (rule["record"], rule.get("labels", {}).get("severity")): rule["expr"]
+        for group in document["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    }
+
+
+def threshold(name: str, severity: str | None = None) -> float:
+    """The constant of `sentimon:threshold:<name>` (thresholds.yml writes `vector(0.5)`)."""
+    expr = _records("thresholds.yml")[f"sentimon:threshold:{name}", severity]
+    match = re.fullmatch(r"\s*vector\(([0-9.]+)\)\s*", expr)
+    if match is None:
+        raise ValueError(f"sentimon:threshold:{name} is not vector(<number>): {expr!r}")
+    return float(match.group(1))
+
+
+def _matcher(record: str, label: str) -> str:
+    """The first `label=~"..."` or `label!~"..."` matcher in a node.yml recording rule."""
+    expr = _records("node.yml")[record, None]
+    match = re.search(rf'{label}[!=]~"[^"]*"', expr)
+    if match is None:
+        raise ValueError(f"{record} has no {label} matcher")
+    return match.group(0)
+
+
+def real_filesystem() -> str:
+    """The fstype matcher of instance:node_filesystem_avail:ratio."""
+    return _matcher("instance:node_filesystem_avail:ratio", "fstype")
+
+
+def cpu_busy_modes() -> str:
+    """The mode matcher of instance:node_cpu_busy:ratio_rate5m (idle, iowait, steal excluded)."""
+    return _matcher("instance:node_cpu_busy:ratio_rate5m", "mode")

@@ -1,0 +1,121 @@
+"""Panels that more than one dashboard shows, for whatever selector the dashboard has.
+
+The overview shows the API and model signals for the chosen instances; the API and Model
+dashboards narrow them further (route, model). One function per panel keeps its title,
+unit, thresholds and description the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from grafana_foundation_sdk.builders import stat, timeseries
+
+from sentimon.dashboards.panels import stat_panel, timeseries_panel
+from sentimon.dashboards.promql import mean, quantile, rate, series, total
+from sentimon.dashboards.queries import prom, quantiles
+from sentimon.dashboards.thresholds import (
+    CONFIDENCE_FLOOR,
+    ERROR_SHARE_ALERT,
+    ERROR_SHARE_WARNING,
+    LATENCY_P95_ALERT,
+    ONE_NEEDED,
+    READY,
+    bad_above,
+    bad_below,
+)
+
+FIRING_ALERTS = 'ALERTS{alertstate="firing"}'
+_DURATION = "http_request_duration_seconds"
+
+
+def request_rate(selector: str) -> str:
+    """Per-series request rate (not summed), for `total(..., by=...)`."""
+    return rate("http_requests_total", selector)
+
+
+def error_ratio(selector: str) -> str:
+    """Share of requests answered 5xx."""
+    errors = rate("http_requests_total", f'{selector}, status=~"5.."')
+    return f"{total(errors)} / {total(request_rate(selector))}"
+
+
+def latency(q: float, selector: str, by: str = "") -> str:
+    return quantile(q, _DURATION, selector, by)
+
+
+def requests_stat(selector: str) -> stat.Panel:
+    return stat_panel("Requests / s", prom(total(request_rate(selector))), unit="reqps")
+
+
+def error_share_stat(selector: str) -> stat.Panel:
+    return stat_panel(
+        "5xx share",
+        prom(error_ratio(selector)),
+        unit="percentunit",
+        steps=bad_above(ERROR_SHARE_ALERT, warn=ERROR_SHARE_WARNING),
+        description=f"Share of requests answered 5xx; HighErrorRate fires above "
+        f"{ERROR_SHARE_ALERT:.0%}.",
+    )
+
+
+def latency_stat(selector: str) -> stat.Panel:
+    return stat_panel(
+        "p95 latency",
+        prom(latency(0.95, selector)),
+        unit="s",
+        steps=bad_above(LATENCY_P95_ALERT, warn=0.5),
+        description=f"HighRequestLatency fires when p95 stays above {LATENCY_P95_ALERT} s.",
+    )
+
+
+def mean_confidence_stat(selector: str) -> stat.Panel:
+    return stat_panel(
+        "Mean confidence",
+        prom(mean("model_confidence", selector)),
+        unit="percentunit",
+        steps=bad_below(CONFIDENCE_FLOOR),
+        description=f"LowModelConfidence fires when this stays below {CONFIDENCE_FLOOR}.",
+    )
+
+
+def model_ready_stat(selector: str, title: str = "Model ready") -> stat.Panel:
+    """Ready only when every selected worker is (the minimum over them)."""
+    return stat_panel(
+        title,
+        prom(f"min({series('model_ready', selector)})"),
+        unit="none",
+        steps=ONE_NEEDED,
+        mappings=READY,
+    )
+
+
+def requests_by_status(selector: str) -> timeseries.Panel:
+    return timeseries_panel(
+        "Requests / s by status",
+        [prom(total(request_rate(selector), by="status"), "{{status}}")],
+        unit="reqps",
+        stacked=True,
+    )
+
+
+def error_share(title: str, selector: str) -> timeseries.Panel:
+    return timeseries_panel(
+        title,
+        [prom(error_ratio(selector), "5xx share")],
+        unit="percentunit",
+        max_val=1,
+        steps=bad_above(ERROR_SHARE_ALERT),
+        threshold_line=True,
+        description=f"The line at {ERROR_SHARE_ALERT:.0%} is the HighErrorRate threshold.",
+    )
+
+
+def latency_quantiles(title: str, selector: str, qs: Sequence[float]) -> timeseries.Panel:
+    return timeseries_panel(
+        title,
+        quantiles(_DURATION, selector, qs),
+        unit="s",
+        steps=bad_above(LATENCY_P95_ALERT),
+        threshold_line=True,
+    )
