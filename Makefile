@@ -16,12 +16,14 @@ APT_RUN := python3 python3-venv python3-pip ca-certificates curl
 APT_STACK := prometheus prometheus-alertmanager prometheus-node-exporter
 APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog
 
-.PHONY: help up down serve install install-test test test-fast lint bench-model clean
+.PHONY: help up down demo demo-fast serve install install-test test test-fast lint bench-model clean
 
 help:
 	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
 	@echo "make down        stop a stack started with SENTIMON_STACK_DETACH=1 make up"
 	@echo "make serve       only the API on :8000"
+	@echo "make demo        the alert drill: stack up with faults on, alerts from calm to firing to resolved"
+	@echo "make demo-fast   the same in about a minute (rules and routes with every wait divided by 20)"
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make test-fast   unit tests only (no servers, no browser)"
 	@echo "make lint        ruff"
@@ -32,6 +34,12 @@ up: install
 
 down:
 	$(BIN)/sentimon stack down
+
+demo: install
+	$(BIN)/sentimon demo
+
+demo-fast: install
+	$(BIN)/sentimon demo --fast
 
 serve:
 	$(BIN)/sentimon serve

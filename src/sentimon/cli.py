@@ -9,15 +9,19 @@ from typing import Annotated
 
 import typer
 
+from sentimon.demo.command import demo_command
 from sentimon.model.training.command import train_command
 from sentimon.settings import Settings
 from sentimon.stack.command import stack_app
+from sentimon.traffic.command import traffic_command
 
 app = typer.Typer(
     help="sentimon: a sentiment-analysis API that ships its own observability.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help text: "[default: ...]" in an option's help is text, not rich markup.
+    rich_markup_mode=None,
 )
 
 
@@ -68,8 +72,10 @@ def predict(
 
 
 app.command("train")(train_command)
+app.command("traffic")(traffic_command)
 
 app.add_typer(stack_app, name="stack")
+app.command("demo")(demo_command)
 
 alerts_app = typer.Typer(help="Alert delivery.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")

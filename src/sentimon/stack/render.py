@@ -35,14 +35,14 @@ _DURATION = re.compile(r"(\d+)(ms|[smhdwy])")
 _RANGE = re.compile(r"(?<=[\[:])((?:\d+(?:ms|[smhdwy]))+)(?=[\]:])")
 
 
-def _seconds(duration: str) -> float:
+def duration_seconds(duration: str) -> float:
     """Prometheus's duration syntax (1h30m, 500ms) in seconds."""
     return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(duration))
 
 
 def scale_duration(duration: str, scale: float) -> str:
     """The duration divided by scale, in milliseconds (both Prometheus and Alertmanager read ms)."""
-    return f"{max(1, round(_seconds(duration) * 1000 / scale))}ms"
+    return f"{max(1, round(duration_seconds(duration) * 1000 / scale))}ms"
 
 
 def scale_rules(document: dict, scale: float) -> dict:
@@ -62,7 +62,7 @@ def render_prometheus(settings: StackSettings, layout: Layout) -> None:
     scrape = settings.scrape_interval
     config["global"]["scrape_interval"] = scrape
     config["global"]["evaluation_interval"] = settings.evaluation_interval
-    if _seconds(config["global"]["scrape_timeout"]) > _seconds(scrape):
+    if duration_seconds(config["global"]["scrape_timeout"]) > duration_seconds(scrape):
         config["global"]["scrape_timeout"] = scrape  # Prometheus refuses a longer timeout
     _write_yaml(layout.prometheus_config, config, source)
 

@@ -1,0 +1,1 @@
+"""`sentimon demo`: the alert drill, from calm to firing to resolved."""

@@ -1,0 +1,1 @@
+"""`sentimon traffic`: open-loop load with scenarios that exercise every alert."""

@@ -1,0 +1,126 @@
+"""The run as data: the JSON summary, the warnings a user should read, and the verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sentimon.traffic.runner import TrafficRun
+from sentimon.traffic.stats import LATE_AFTER_SECONDS, PhaseStats, combine, latency_summary
+
+# Below this median an `X-Inject-Fault: slow` request was plainly not slowed down
+# (the model answers in about a millisecond; the slow fault defaults to 1.5 s).
+_NOT_SLOW_SECONDS = 0.05
+_LATE_WARN_SHARE = 0.01
+_FAULTS_OFF = "the API ignores X-Inject-Fault unless it runs with SENTIMON_FAULT_INJECTION=1"
+
+
+def _achieved_rps(p: PhaseStats, elapsed: float) -> float:
+    # Sends start at 0, 1/rate, 2/rate, ...: early in a phase, dividing by the elapsed
+    # time alone would show a rate far above the target.
+    if p.target_rps <= 0 or elapsed <= 0:
+        return 0.0
+    return p.sent / max(elapsed, 1 / p.target_rps)
+
+
+def phase_summary(p: PhaseStats, now: float) -> dict[str, Any]:
+    """One phase (or the total) as a JSON-ready dict; docs/traffic.md lists the fields."""
+    elapsed = p.elapsed(now)
+    responses = p.responses
+    return {
+        "phase": p.number,
+        "scenario": p.scenario,
+        "planned_seconds": p.planned_seconds,
+        "elapsed_seconds": round(elapsed, 3),
+        "target_rps": round(p.target_rps, 3),
+        "achieved_rps": round(_achieved_rps(p, elapsed), 3),
+        "scheduled": p.scheduled,
+        "sent": p.sent,
+        "skipped": p.skipped,
+        "late": p.late,
+        "max_lateness_ms": round(p.max_lateness * 1000, 3),
+        "completed": p.completed,
+        "unfinished": p.sent - p.completed,
+        "responses": responses,
+        "status": {str(code): n for code, n in sorted(p.statuses.items())},
+        "share_5xx": round(p.count_class(5) / responses, 4) if responses else None,
+        "transport_errors": dict(sorted(p.errors.items())),
+        "faults_asked": dict(sorted(p.faults_asked.items())),
+        "injected_errors": p.injected_errors,
+        "latency_ms": latency_summary(p.latencies),
+    }
+
+
+def _phase_warnings(p: PhaseStats, now: float, concurrency: int) -> list[str]:
+    name = f"phase {p.number} ({p.scenario})"
+    found = []
+    # A send or two a few milliseconds past the mark on a busy machine is noise; the
+    # counts stay in the table and the JSON either way.
+    if p.skipped or p.late > _LATE_WARN_SHARE * p.scheduled:
+        behind = []
+        if p.skipped:
+            behind.append(
+                f"{p.skipped} of {p.scheduled} sends skipped with --concurrency "
+                f"{concurrency} requests already in flight"
+            )
+        if p.late:
+            behind.append(
+                f"{p.late} started over {LATE_AFTER_SECONDS * 1000:.0f} ms late "
+                f"(worst {p.max_lateness * 1000:.0f} ms): the client could not keep up"
+            )
+        elapsed = p.elapsed(now)
+        found.append(
+            f"{name} fell behind: {_achieved_rps(p, elapsed):.1f} of {p.target_rps:g} "
+            f"requests/s; {'; '.join(behind)}"
+        )
+    asked_errors = p.faults_asked["error"]
+    if asked_errors and p.responses and not p.injected_errors:
+        found.append(
+            f"{name} asked for {asked_errors} injected errors and got no 5xx: {_FAULTS_OFF}"
+        )
+    if p.faults_asked["slow"] and p.latencies:
+        median_ms = latency_summary(p.latencies)["p50"]
+        if median_ms < _NOT_SLOW_SECONDS * 1000:
+            found.append(
+                f"{name} asked for slow answers but the median latency was "
+                f"{median_ms:.1f} ms: {_FAULTS_OFF}"
+            )
+    return found
+
+
+def run_summary(run: TrafficRun, now: float) -> dict[str, Any]:
+    """The whole run: per phase, in total, and the warnings; what --json prints."""
+    started = [p for p in run.phases if p.started is not None]
+    total = combine(started, now)
+    warnings = [w for p in started for w in _phase_warnings(p, now, run.concurrency)]
+    if run.finished and total.sent > total.completed:
+        warnings.append(
+            f"{total.sent - total.completed} requests were still in flight when the run "
+            "ended; they count as unfinished, not in status or latency"
+        )
+    return {
+        "url": run.url,
+        "concurrency": run.concurrency,
+        "interrupted": run.interrupted,
+        "phases": [phase_summary(p, now) for p in started],
+        "total": phase_summary(total, now),
+        "warnings": warnings,
+    }
+
+
+def failure(summary: dict[str, Any]) -> str | None:
+    """Why the run failed outright (no request succeeded), or None.
+
+    A request succeeded when it got a 2xx, or asked for an injected error and got its 5xx.
+    """
+    total = summary["total"]
+    succeeded = sum(n for code, n in total["status"].items() if code.startswith("2"))
+    if succeeded + total["injected_errors"] > 0:
+        return None
+    if total["sent"] == 0:
+        return "no request was sent"
+    seen = [f"{n} x {kind}" for kind, n in total["transport_errors"].items()]
+    seen += [f"{n} x HTTP {code}" for code, n in total["status"].items()]
+    message = f"no request succeeded ({', '.join(seen) or 'no reply came back'})"
+    if any(kind.startswith("Connect") for kind in total["transport_errors"]):
+        message += f": is the API running at {summary['url']}?"
+    return message

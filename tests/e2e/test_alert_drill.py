@@ -1,0 +1,174 @@
+"""The alert drill end to end: traffic -> API -> Prometheus -> Alertmanager -> webhook receiver.
+
+Real Prometheus, Alertmanager and Node Exporter from Debian, the real API with fault
+injection on, driven by `sentimon traffic`. The stack runs the test profile: the same
+rule and Alertmanager files as production, rendered with every `for`, range window and
+group timing divided by TIME_SCALE, and 1 s scrapes and evaluations.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from servers import NativeStack, native_stack, wait_until
+
+from sentimon.demo.watch import AlertWatcher
+
+TIME_SCALE = 20  # 5m -> 15 s, 2m -> 6 s, 1m -> 3 s; Alertmanager's group_wait 10s -> 0.5 s
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("prometheus") and shutil.which("prometheus-alertmanager")),
+    reason="Debian's prometheus and prometheus-alertmanager are not installed (make install-test)",
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    stack = native_stack(
+        tmp_path_factory.mktemp("drill"),
+        env={
+            "SENTIMON_STACK_TIME_SCALE": str(TIME_SCALE),
+            "SENTIMON_STACK_SCRAPE_INTERVAL": "1s",
+            "SENTIMON_STACK_EVALUATION_INTERVAL": "1s",
+            "SENTIMON_FAULT_INJECTION": "true",
+            "SENTIMON_FAULT_SLOW_SECONDS": "1.5",
+        },
+    )
+    result = stack.up()
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield stack
+    stack.down()
+
+
+@pytest.fixture
+def watcher(stack) -> Iterator[AlertWatcher]:
+    names = frozenset({"HighErrorRate", "LowModelConfidence", "HighRequestLatency"})
+    watcher = AlertWatcher(stack.url("prometheus"), stack.url("alertmanager"), names)
+    yield watcher
+    watcher.close()
+
+
+def traffic(stack: NativeStack, scenario: str, rps: float, *extra: str) -> subprocess.Popen:
+    """`sentimon traffic` in the background (its JSON summary on stdout)."""
+    command = [sys.executable, "-m", "sentimon", "traffic", "--url", stack.url("api")]
+    command += ["--scenario", scenario, "--rps", str(rps), "--json", *extra]
+    return subprocess.Popen(
+        command, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finish(process: subprocess.Popen, *, early: bool = True) -> None:
+    """Stop the traffic (Ctrl-C: it prints its summary and exits 130) once it has done its job."""
+    if early and process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=120)
+    ok = {0, 130} if early else {0}
+    assert process.returncode in ok, f"sentimon traffic exited {process.returncode}:\n{err}"
+
+
+def notifications(stack: NativeStack, alertname: str, status: str, severity: str) -> list[dict]:
+    """Alerts the webhook receiver got with that name, status and severity, oldest first."""
+    received = httpx.get(f"{stack.url('receiver')}/alerts", timeout=10).json()
+    return [
+        alert
+        for notification in received
+        for alert in notification["alerts"]
+        if alert["labels"]["alertname"] == alertname
+        and alert["status"] == status
+        and alert["labels"]["severity"] == severity
+    ]
+
+
+def wait_state(watcher: AlertWatcher, source: str, name: str, severity: str, state: str, timeout):
+    def reached():
+        watcher.poll()
+        return watcher.state(source, name, severity) == state
+
+    wait_until(reached, timeout, f"{source} {name}{{severity={severity}}} {state}", interval=0.5)
+
+
+def test_normal_traffic_keeps_the_alerts_quiet(stack, watcher):
+    process = traffic(stack, "normal:25", 10)
+    seen = set()
+    while process.poll() is None:
+        seen |= {(t.key.alertname, t.new) for t in watcher.poll()}
+        time.sleep(0.5)
+    finish(process, early=False)
+    assert not seen, f"alerts moved on normal traffic: {seen}"
+
+
+def test_high_error_rate_fires_reaches_the_receiver_inhibits_its_warning_and_resolves(
+    stack, watcher
+):
+    process = traffic(stack, "errors:40", 20, "--error-rate", "70")
+    try:
+        wait_state(watcher, "prometheus", "HighErrorRate", "critical", "firing", 30)
+        wait_until(
+            lambda: notifications(stack, "HighErrorRate", "firing", "critical"),
+            20,
+            "the critical HighErrorRate at the receiver",
+        )
+        # The 20% warning fires as well, and Alertmanager holds it under the critical:
+        # nobody hears of it while the critical fires.
+        wait_state(watcher, "alertmanager", "HighErrorRate", "warning", "suppressed", 30)
+        assert watcher.state("prometheus", "HighErrorRate", "warning") == "firing"
+        time.sleep(2)  # longer than the warning route's group_wait in this profile (1.5 s)
+        watcher.poll()
+        assert watcher.state("alertmanager", "HighErrorRate", "warning") == "suppressed"
+        assert not notifications(stack, "HighErrorRate", "firing", "warning")
+    finally:
+        finish(process)
+
+    alert = notifications(stack, "HighErrorRate", "firing", "critical")[0]
+    assert alert["labels"] | {"job": "sentimon", "service": "sentimon"} == alert["labels"]
+    assert alert["annotations"]["summary"] == "Most requests to sentimon fail with 5xx."
+    assert "% of requests to sentimon were answered 5xx" in alert["annotations"]["description"]
+    assert "above 50%" in alert["annotations"]["description"]
+    assert alert["annotations"]["runbook_url"].endswith("docs/runbooks.md#higherrorrate")
+
+    process = traffic(stack, "normal:40", 10)
+    try:
+        wait_until(
+            lambda: notifications(stack, "HighErrorRate", "resolved", "critical"),
+            40,
+            "the resolved critical HighErrorRate at the receiver",
+        )
+    finally:
+        finish(process)
+
+
+def test_low_confidence_traffic_fires_low_model_confidence(stack, watcher):
+    process = traffic(stack, "low-confidence:40", 10)
+    try:
+        wait_state(watcher, "prometheus", "LowModelConfidence", "warning", "firing", 35)
+        wait_until(
+            lambda: notifications(stack, "LowModelConfidence", "firing", "warning"),
+            20,
+            "LowModelConfidence at the receiver",
+        )
+    finally:
+        finish(process)
+    alert = notifications(stack, "LowModelConfidence", "firing", "warning")[0]
+    assert alert["labels"]["model"] == "sentimon-bilstm"
+    assert "below 0.60" in alert["annotations"]["description"]
+    assert alert["annotations"]["runbook_url"].endswith("#lowmodelconfidence")
+
+
+def test_slow_traffic_fires_high_request_latency(stack, watcher):
+    process = traffic(stack, "slow:45", 5, "--concurrency", "64")
+    try:
+        wait_state(watcher, "prometheus", "HighRequestLatency", "warning", "firing", 40)
+        wait_until(
+            lambda: notifications(stack, "HighRequestLatency", "firing", "warning"),
+            20,
+            "HighRequestLatency at the receiver",
+        )
+    finally:
+        finish(process)

@@ -1,0 +1,135 @@
+"""`sentimon traffic` as a subprocess against a real API with fault injection on."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from servers import ApiServer, free_port, start_api, wait_until
+
+SLOW_SECONDS = 0.2
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory) -> Iterator[ApiServer]:
+    server = start_api(
+        tmp_path_factory.mktemp("traffic-api"),
+        env={"SENTIMON_FAULT_INJECTION": "1", "SENTIMON_FAULT_SLOW_SECONDS": str(SLOW_SECONDS)},
+    )
+    yield server
+    server.stop()
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sentimon", "traffic", *args]
+
+
+def _traffic(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(_command(*args), capture_output=True, text=True, timeout=60)
+
+
+def _summary(result: subprocess.CompletedProcess) -> dict:
+    """The one JSON object --json prints; anything else on stdout fails the test."""
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    return json.loads(line)
+
+
+def _predict_counts(api: ApiServer) -> dict[str, float]:
+    """http_requests_total of POST /predict by status, from the API's own /metrics."""
+    text = httpx.get(f"{api.url}/metrics", timeout=5).text
+    return {
+        s.labels["status"]: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "http_requests"
+        for s in family.samples
+        if s.name == "http_requests_total"
+        and s.labels.get("handler") == "/predict"
+        and s.labels.get("method") == "POST"
+    }
+
+
+def test_errors_give_the_asked_share_of_5xx_in_the_summary_and_in_metrics(api):
+    before = _predict_counts(api)
+    args = ["--scenario", "errors:3", "--rps", "40", "--error-rate", "70", "--seed", "7"]
+    summary = _summary(_traffic("--url", api.url, "--json", *args))
+    total = summary["total"]
+    assert total["sent"] == total["responses"] == 120
+    assert total["share_5xx"] == pytest.approx(0.70, abs=0.12)
+    assert total["status"]["500"] == total["injected_errors"] == total["faults_asked"]["error"]
+    assert not any("injected errors" in w for w in summary["warnings"])
+    # The API counted exactly what the generator saw.
+    after = _predict_counts(api)
+    for status, n in total["status"].items():
+        assert after.get(status, 0) - before.get(status, 0) == n
+
+
+def test_normal_traffic_gets_only_200s_at_the_asked_rate(api):
+    summary = _summary(
+        _traffic("--url", api.url, "--json", "--scenario", "normal:2", "--rps", "25")
+    )
+    (phase,) = summary["phases"]
+    assert phase["scenario"] == "normal"
+    assert phase["status"] == {"200": 50}
+    assert phase["transport_errors"] == {} and phase["skipped"] == 0
+    assert phase["achieved_rps"] == pytest.approx(25, rel=0.1)
+    assert phase["latency_ms"]["count"] == 50
+
+
+def test_slow_requests_take_at_least_the_injected_latency(api):
+    summary = _summary(
+        _traffic("--url", api.url, "--json", "--scenario", "slow:1.5", "--rps", "10")
+    )
+    total = summary["total"]
+    assert total["status"] == {"200": 15}
+    assert total["latency_ms"]["min"] >= SLOW_SECONDS * 1000
+    assert total["faults_asked"] == {"slow": 15}
+
+
+def test_an_unreachable_api_exits_1_with_a_clear_message():
+    url = f"http://127.0.0.1:{free_port()}"
+    result = _traffic("--url", url, "--scenario", "normal:1", "--rps", "5")
+    assert result.returncode == 1
+    assert f"no request succeeded (5 x ConnectError): is the API running at {url}?" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert "ConnectError:5" in result.stdout  # the summary table still prints
+
+
+@pytest.mark.parametrize("json_output", [False, True], ids=["table", "json"])
+def test_ctrl_c_prints_the_summary_and_exits_130(api, json_output):
+    args = ["--url", api.url, "--scenario", "normal:30", "--rps", "20"]
+    process = subprocess.Popen(
+        _command(*args, *(["--json"] if json_output else [])),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Shells start background jobs with SIGINT ignored, and children inherit that;
+        # a user's terminal delivers Ctrl-C to a default handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    before = _predict_counts(api).get("200", 0)
+    try:
+        # Interrupt once requests are flowing, however long the interpreter took to start.
+        wait_until(lambda: _predict_counts(api).get("200", 0) >= before + 10, 30, "traffic")
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    if json_output:
+        summary = json.loads(stdout)
+        assert summary["interrupted"] is True
+        assert summary["total"]["status"]["200"] > 0
+        assert summary["total"]["elapsed_seconds"] < 10
+    else:
+        assert "interrupted" in stdout
+        assert "total" in stdout and "200:" in stdout

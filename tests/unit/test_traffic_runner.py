@@ -1,0 +1,168 @@
+"""Open-loop rate control against fake senders: the schedule holds whatever replies do."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+
+import httpx
+import pytest
+
+from sentimon.traffic.report import run_summary
+from sentimon.traffic.runner import HttpSender, TrafficRun, run_chain
+from sentimon.traffic.scenarios import Phase, TrafficRequest, build_scenario
+from sentimon.traffic.stats import Outcome
+
+
+class SlowSender:
+    """Answers 200 after `seconds`, and notes when each request started."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.starts: list[float] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def __call__(self, request: TrafficRequest) -> Outcome:
+        self.starts.append(time.monotonic())
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.seconds)
+        finally:
+            self.in_flight -= 1
+        return Outcome(200, None, self.seconds)
+
+
+def _run(chain: list[tuple[str, float]], send, *, rps: float, concurrency: int = 1000):
+    run = TrafficRun("http://fake", concurrency)
+    plan = [(Phase(name, seconds), build_scenario(name)) for name, seconds in chain]
+    started = time.monotonic()
+    asyncio.run(
+        run_chain(run, plan, base_rps=rps, send=send, rng=random.Random(0), drain_seconds=2)
+    )
+    return run, started
+
+
+def test_sends_follow_the_schedule_while_replies_are_slow():
+    sender = SlowSender(0.3)
+    run, started = _run([("normal", 0.6)], sender, rps=100)
+    (phase,) = run.phases
+    assert phase.scheduled == phase.sent == 60
+    assert phase.skipped == 0
+    # Open loop: within the first 0.3 s, before any reply is back, about 30 sends started.
+    # A closed loop, waiting for each reply, would have started 1.
+    early = sum(1 for t in sender.starts if t - started < 0.3)
+    assert 24 <= early <= 36
+    assert sender.most_in_flight >= 25
+    # Every reply came back during the drain and counts in its phase.
+    assert phase.completed == 60 and phase.statuses == {200: 60}
+    assert run.in_flight == 0
+    summary = run_summary(run, time.monotonic())
+    assert summary["total"]["achieved_rps"] == pytest.approx(100, rel=0.1)
+
+
+def test_the_concurrency_cap_skips_sends_and_says_it_fell_behind():
+    sender = SlowSender(0.2)
+    run, _ = _run([("normal", 0.5)], sender, rps=100, concurrency=5)
+    (phase,) = run.phases
+    assert sender.most_in_flight == 5
+    assert phase.scheduled == 50
+    assert phase.sent + phase.skipped == 50
+    assert phase.skipped >= 30  # 5 slots freed every 0.2 s: about 15 sent
+    summary = run_summary(run, time.monotonic())
+    assert summary["total"]["achieved_rps"] < 50
+    (warning,) = summary["warnings"]
+    assert "phase 1 (normal) fell behind" in warning
+    assert f"{phase.skipped} of 50 sends skipped with --concurrency 5" in warning
+
+
+def test_a_stalled_client_catches_up_and_reports_late_sends():
+    stalled = False
+
+    async def blocking_sender(request: TrafficRequest) -> Outcome:
+        nonlocal stalled
+        if not stalled:
+            stalled = True
+            time.sleep(0.12)  # a client too busy to run its event loop
+        return Outcome(200, None, 0.001)
+
+    run, _ = _run([("normal", 0.4)], blocking_sender, rps=100)
+    (phase,) = run.phases
+    assert phase.sent == phase.scheduled == 40  # overdue sends still go out
+    assert phase.late >= 5
+    assert phase.max_lateness >= 0.08
+    (warning,) = run_summary(run, time.monotonic())["warnings"]
+    assert "started over 25 ms late" in warning and "could not keep up" in warning
+
+
+def test_failures_are_counted_by_kind_and_never_stop_the_run():
+    kinds = iter([httpx.ConnectError("refused"), RuntimeError("odd"), None] * 10)
+
+    async def flaky(request: TrafficRequest) -> Outcome:
+        failure = next(kinds)
+        if failure is None:
+            return Outcome(200, None, 0.001)
+        raise failure
+
+    run, _ = _run([("normal", 0.3)], flaky, rps=100)
+    (phase,) = run.phases
+    assert phase.completed == phase.sent == 30
+    assert phase.errors == {"ConnectError": 10, "RuntimeError": 10}
+    assert phase.statuses == {200: 10}
+    assert len(phase.latencies) == 10  # failures have no response latency
+
+
+def test_phases_chain_at_their_own_rates_and_replies_count_where_they_were_sent():
+    sender = SlowSender(0.25)
+    run, _ = _run([("normal", 0.2), ("spike", 0.2)], sender, rps=20)
+    first, spike = run.phases
+    assert (first.target_rps, spike.target_rps) == (20, 200)
+    assert (first.sent, spike.sent) == (4, 40)
+    # The first phase's replies arrived during the spike, and still count in the first.
+    assert first.completed == 4 and spike.completed == 40
+    assert spike.started - first.started == pytest.approx(0.2, abs=0.05)
+
+
+def test_http_sender_posts_the_text_and_the_fault_header():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.headers.get("x-inject-fault") == "error":
+            return httpx.Response(500, json={"error": {}})
+        return httpx.Response(200, json={"label": "positive"})
+
+    async def go() -> list[Outcome]:
+        async with httpx.AsyncClient(
+            base_url="http://api", transport=httpx.MockTransport(handler)
+        ) as client:
+            send = HttpSender(client)
+            return [
+                await send(TrafficRequest("lovely")),
+                await send(TrafficRequest("lovely", "error")),
+            ]
+
+    ok, failed = asyncio.run(go())
+    assert (ok.status, ok.error) == (200, None)
+    assert (failed.status, failed.error) == (500, None)
+    assert seen[0].method == "POST" and seen[0].url.path == "/predict"
+    assert json.loads(seen[0].content) == {"text": "lovely"}
+    assert "x-inject-fault" not in seen[0].headers
+    assert seen[1].headers["x-inject-fault"] == "error"
+
+
+def test_http_sender_turns_transport_errors_into_outcomes():
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async def go() -> Outcome:
+        async with httpx.AsyncClient(
+            base_url="http://api", transport=httpx.MockTransport(refuse)
+        ) as client:
+            return await HttpSender(client)(TrafficRequest("hello"))
+
+    outcome = asyncio.run(go())
+    assert (outcome.status, outcome.error) == (None, "ConnectError")
