@@ -27,6 +27,7 @@ help:
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make test-fast   unit tests only (no servers, no browser)"
 	@echo "make lint        ruff"
+	@echo "make bench       the API against bare FastAPI over HTTP, the model, start-up (BENCH_ARGS=--quick)"
 	@echo "make bench-model single-text latency and batch throughput of the model"
 
 up: install
@@ -87,6 +88,10 @@ test-fast: install-test
 lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+bench:
+	$(call apt_install,wrk)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 bench-model:
 	$(BIN)/python benchmarks/model.py

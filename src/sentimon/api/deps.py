@@ -1,4 +1,8 @@
-"""Dependencies shared by the routes, as Annotated aliases."""
+"""Dependencies shared by the routes, as Annotated aliases.
+
+All are `async def` although none awaits: FastAPI runs a plain `def` dependency
+in its thread pool, a round trip to a worker thread per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,18 @@ from sentimon.model.runtime import Predictor
 from sentimon.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _predictor(request: Request) -> Predictor:
+async def _predictor(request: Request) -> Predictor:
     predictor = request.app.state.predictor
     if predictor is None:
         raise HTTPException(503, "model not loaded yet")
     return predictor
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON (application/json or a +json type)."""
     value = request.headers.get("content-type")
     if value:
