@@ -101,6 +101,14 @@ def test_metrics_equal_the_traffic_sent(api_factory):
 
 def test_two_workers_sum_exactly(api_factory):
     api = api_factory(args=["--workers", "2"])
+
+    # /readyz answered by one worker says nothing of the other: wait until both have
+    # loaded the model (each then writes its own multiprocess files).
+    def both_workers_seen():
+        samples = scrape(api)
+        return len({s["pid"] for s in series(samples, "process_resident_memory_bytes")}) == 2
+
+    wait_until(both_workers_seen, 30, "both workers in /metrics", interval=0.2)
     # No keep-alive, so that requests spread over both workers.
     with api.client(limits=httpx.Limits(max_keepalive_connections=0)) as client:
         sent = _send_known_traffic(client)

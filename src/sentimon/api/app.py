@@ -20,7 +20,7 @@ from sentimon.api.middleware import BodySizeLimitMiddleware, RequestContextMiddl
 from sentimon.api.routes import health, info, metrics, predict, web
 from sentimon.model.runtime import Predictor
 from sentimon.observability.exposition import MetricsExposition
-from sentimon.observability.http import instrument_http
+from sentimon.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from sentimon.observability.metrics import ServiceMetrics
 from sentimon.settings import Settings
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # and the request metrics count the 413s and the 500s.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if app.state.metrics:
-        instrument_http(app, registry)
+        app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(
         RequestContextMiddleware,
         in_progress=app.state.metrics.http_inprogress if app.state.metrics else None,

@@ -1,4 +1,4 @@
-"""API: traffic, errors and latency by route, from prometheus-fastapi-instrumentator metrics."""
+"""API: traffic, errors and latency by route, from the http_* request metrics."""
 
 from __future__ import annotations
 
