@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from promql import documented_metrics, metric_names
 
 pytest.importorskip(
     "grafana_foundation_sdk",
@@ -31,7 +32,6 @@ from sentimon.dashboards.generate import iter_panels, iter_targets
 ROOT = Path(__file__).resolve().parents[2]
 DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/datasources.yml"
 PROVIDERS = ROOT / "deploy/grafana/provisioning/dashboards/dashboards.yml"
-METRICS_DOC = ROOT / "docs/metrics.md"
 DASHBOARDS_DOC = ROOT / "docs/dashboards.md"
 
 # Metrics the dashboards read that sentimon does not expose: each from a named exporter.
@@ -65,35 +65,6 @@ EXTERNAL_METRICS = {
     # dcgm-exporter (Compose gpu profile)
     "DCGM_FI_DEV_GPU_UTIL",
 }
-_NOT_METRICS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool"}
-_NOT_METRICS |= {"and", "or", "unless", "offset", "inf", "nan"}
-
-
-def documented_metrics() -> set[str]:
-    """Every series name docs/metrics.md promises, histogram and summary parts included."""
-    names = set()
-    for name, kind in re.findall(r"^\| `(\w+)` \| (\w+) \|", METRICS_DOC.read_text(), re.M):
-        names.add(name)
-        if kind == "histogram":
-            names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
-        if kind == "summary":
-            names |= {f"{name}_sum", f"{name}_count"}
-    return names
-
-
-def metric_names(expr: str) -> set[str]:
-    """Series names in a PromQL expression (not functions, keywords or label names)."""
-    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
-    text = re.sub(r"\{[^}]*\}", "", text)
-    text = re.sub(r"\[[^\]]*\]", "", text)
-    text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
-    names = set()
-    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text):
-        if text[match.end() :].lstrip().startswith("("):
-            continue  # a function call
-        if match.group().lower() not in _NOT_METRICS:
-            names.add(match.group())
-    return names
 
 
 def layout_entries(dashboard: dict) -> set[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from promql import documented_metrics, metric_names
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
@@ -20,7 +21,6 @@ COMPOSE_TARGETS = PROMETHEUS / "targets" / "compose"
 COMPOSE = ROOT / "deploy" / "compose.yaml"
 RUNBOOKS = ROOT / "docs" / "runbooks.md"
 ALERTS_DOC = ROOT / "docs" / "alerts.md"
-METRICS_DOC = ROOT / "docs" / "metrics.md"
 
 RUNBOOK_BASE = "https://github.com/sentimon/sentimon/blob/main/docs/runbooks.md"
 # The alert table of the design contract: name -> (severity, for).
@@ -45,7 +45,6 @@ NODE_EXPORTER_METRICS = {
     "node_filesystem_readonly",
 }
 PROMETHEUS_METRICS = {"up"}
-_PROMQL_KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan"}
 
 
 def _run(*command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -76,31 +75,6 @@ def _alert_tests() -> Iterator[dict]:
 def _github_anchor(heading: str) -> str:
     anchor = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return anchor.replace(" ", "-")
-
-
-def _metric_names(expr: str) -> set[str]:
-    """Series names an expression reads (recorded ones included), without functions or labels."""
-    expr = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
-    expr = re.sub(r"\{[^}]*\}", "", expr)
-    expr = re.sub(r"\[[^\]]*\]", "", expr)
-    expr = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", expr)
-    names = set()
-    for match in re.finditer(r"(?<![\w:.])[A-Za-z_:][\w:]*", expr):
-        if expr[match.end() :].lstrip().startswith("(") or match.group() in _PROMQL_KEYWORDS:
-            continue
-        names.add(match.group())
-    return names
-
-
-def _documented_metrics() -> set[str]:
-    names = set()
-    for name, kind in re.findall(r"^\| `(\w+)` \| (\w+) \|", METRICS_DOC.read_text(), re.M):
-        names.add(name)
-        if kind == "histogram":
-            names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
-        elif kind == "summary":
-            names |= {f"{name}_sum", f"{name}_count"}
-    return names
 
 
 # ---- the real tools ---------------------------------------------------------------
@@ -260,7 +234,7 @@ def test_rate_and_ratio_alerts_read_their_threshold_from_thresholds_yml():
     assert all(record.startswith("sentimon:threshold:") for record in records)
     used = set()
     for alert in _alerts():
-        read = _metric_names(alert["expr"]) & records
+        read = metric_names(alert["expr"]) & records
         if alert["alert"] != "TargetDown":
             assert read, f"{alert['alert']} compares against no sentimon:threshold: series"
         used |= read
@@ -275,7 +249,7 @@ def test_recording_rules_are_named_level_metric_operations():
 
 def test_rules_read_only_documented_or_recorded_metrics():
     recorded = {rule["record"] for rule in _rules() if "record" in rule}
-    known = recorded | _documented_metrics() | NODE_EXPORTER_METRICS | PROMETHEUS_METRICS
+    known = recorded | documented_metrics() | NODE_EXPORTER_METRICS | PROMETHEUS_METRICS
     for rule in _rules():
-        unknown = _metric_names(rule["expr"]) - known
+        unknown = metric_names(rule["expr"]) - known
         assert not unknown, f"{rule.get('alert') or rule['record']} reads unknown series {unknown}"
