@@ -44,6 +44,14 @@ def _taskset(cpus: str | None) -> list[str]:
     return ["taskset", "-c", cpus] if cpus and shutil.which("taskset") else []
 
 
+def cpus_for_pinning() -> tuple[str | None, str | None]:
+    """(server CPUs, wrk CPUs) for pinned variants; None where there is nothing to separate."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None, None
+    return str(available[0]), str(available[1])
+
+
 @dataclass
 class Server:
     url: str

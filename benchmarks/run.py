@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import httpx
 from harness import (
     REPO,
     clean_env,
+    cpus_for_pinning,
     free_port,
     load_average,
     machine,
@@ -87,21 +87,13 @@ FULL = Plan(rounds=3, seconds=10, warmup_seconds=3, model_repeat=5000, startups=
 QUICK = Plan(rounds=1, seconds=3, warmup_seconds=1, model_repeat=500, startups=2)
 
 
-def _cpus() -> tuple[str | None, str | None]:
-    """(server CPUs, wrk CPUs) for pinned variants; None where there is nothing to separate."""
-    available = sorted(os.sched_getaffinity(0))
-    if len(available) < 2:
-        return None, None
-    return str(available[0]), str(available[1])
-
-
 def _median(runs: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
 
 def measure_http(plan: Plan) -> dict:
     """Every variant at every concurrency, rounds interleaved; medians, rounds and memory."""
-    server_cpus, wrk_cpus = _cpus()
+    server_cpus, wrk_cpus = cpus_for_pinning()
     variants = _variants()
     runs: dict[str, dict[int, list[dict]]] = {k: {c: [] for c in CONCURRENCY} for k in variants}
     with ExitStack() as stack:
@@ -157,7 +149,7 @@ def _wrk_cpus(variant: Variant, wrk_cpus: str | None) -> str | None:
 
 def measure_model(plan: Plan) -> dict:
     """benchmarks/model.py in its own process, on the CPU the servers had."""
-    server_cpus, _ = _cpus()
+    server_cpus, _ = cpus_for_pinning()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "model.json"
         command = [

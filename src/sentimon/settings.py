@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     """One JSON line per request on stdout and in the file (probes and scrapes at DEBUG)."""
     metrics_enabled: bool = True
     """Collect request and model metrics (off only to measure what they cost)."""
+    opentelemetry: bool = False
+    """Let FastAPI's native OpenTelemetry send traces, metrics and logs to the providers configured globally (e.g. by opentelemetry-instrument); off, it skips a check on every request."""  # noqa: E501
     prometheus_multiproc_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     """Set by `sentimon serve --workers N` for prometheus_client's multiprocess mode; not for users."""  # noqa: E501
 

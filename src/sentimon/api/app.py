@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sentimon import __version__
 from sentimon.api.errors import install_error_handlers
-from sentimon.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from sentimon.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from sentimon.api.routes import health, info, metrics, predict, web
 from sentimon.model.runtime import Predictor
 from sentimon.observability.exposition import MetricsExposition
@@ -25,6 +25,8 @@ from sentimon.observability.metrics import ServiceMetrics
 from sentimon.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+_NO_OPENTELEMETRY = {"tracing": False, "metrics": False, "logs": False}
 
 
 def _watch_for_shutdown(app: FastAPI) -> Callable[[], None]:
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Sentiment analysis with its own metrics, logs, dashboards and alerts.",
         lifespan=_lifespan,
+        # FastAPI asks the global OpenTelemetry providers on every request whether to trace.
+        telemetry=None if settings.opentelemetry else _NO_OPENTELEMETRY,
     )
     app.state.settings = settings
     app.state.predictor = None
@@ -108,8 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("sentimon.api", "static")]), name="static")
 
     # Added last is outermost: the request context wraps everything, even the 413s,
-    # and the request metrics count the 413s and the 500s.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # and the request metrics count the 413s, the 415s and the 500s.
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
     if app.state.metrics:
         app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import onnxruntime
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from sentimon import __version__
-from sentimon.api.deps import PredictorDep, SettingsDep
+from sentimon.api.deps import app_settings, ready_predictor
 
 router = APIRouter(tags=["info"])
 
@@ -14,7 +14,8 @@ _CARD_FIELDS = ("framework", "created_at", "data", "metrics", "generalisation_pr
 
 
 @router.get("/info")
-async def info(predictor: PredictorDep, settings: SettingsDep) -> dict:
+async def info(request: Request) -> dict:
+    predictor, settings = ready_predictor(request), app_settings(request)
     card = predictor.artifact.card
     return {
         "service": {"name": "sentimon", "version": __version__},

@@ -6,10 +6,10 @@ import asyncio
 import hashlib
 from typing import TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from sentimon.api.deps import PredictorDep, SettingsDep, require_json
+from sentimon.api.deps import app_settings, ready_predictor
 from sentimon.api.schemas import (
     BatchPredictRequest,
     BatchPredictResponse,
@@ -26,7 +26,7 @@ from sentimon.settings import Settings
 
 router = APIRouter(
     tags=["predict"],
-    dependencies=[Depends(require_json)],
+    # 413 and 415 come from BodyGuardMiddleware, 400 and 422 from the error handlers (errors.py).
     responses={
         400: {"model": ErrorResponse, "description": "Body is not valid JSON"},
         413: {"model": ErrorResponse, "description": "Body over SENTIMON_MAX_BODY_BYTES"},
@@ -100,10 +100,9 @@ def _json(model: PredictResponse) -> Response:
 
 
 @router.post("/predict", response_model=PredictResponse)
-async def predict(
-    body: PredictRequest, request: Request, predictor: PredictorDep, settings: SettingsDep
-) -> Response:
+async def predict(body: PredictRequest, request: Request) -> Response:
     """Classify one text."""
+    predictor, settings = ready_predictor(request), app_settings(request)
     if settings.fault_injection:
         fault = request.headers.get(FAULT_HEADER)
         if fault == "error":
@@ -118,10 +117,9 @@ async def predict(
 
 
 @router.post("/predict/batch", response_model=BatchPredictResponse)
-async def predict_batch(
-    body: BatchPredictRequest, request: Request, predictor: PredictorDep, settings: SettingsDep
-) -> BatchPredictResponse:
+async def predict_batch(body: BatchPredictRequest, request: Request) -> BatchPredictResponse:
     """Classify up to SENTIMON_MAX_BATCH texts in one call; results keep the order of `texts`."""
+    predictor, settings = ready_predictor(request), app_settings(request)
     if len(body.texts) > settings.max_batch:
         raise InvalidInputError(
             f"texts holds {len(body.texts)} items; "
@@ -145,10 +143,9 @@ async def predict_batch(
 
 
 @router.post("/explain", response_model=ExplainResponse)
-async def explain(
-    body: PredictRequest, request: Request, predictor: PredictorDep, settings: SettingsDep
-) -> ExplainResponse:
+async def explain(body: PredictRequest, request: Request) -> ExplainResponse:
     """Classify one text and weigh each token by occlusion (what the web page highlights)."""
+    predictor, settings = ready_predictor(request), app_settings(request)
     _check_length(body.text, settings)
     result = await run_in_threadpool(predictor.explain, body.text)
     weights = [
