@@ -66,6 +66,29 @@ def test_sinks_take_their_levels_and_every_line_is_json(configure, streams, tmp_
     assert counted == ["DEBUG", "INFO", "WARNING"]
 
 
+def test_a_line_writer_writes_what_the_logger_would(configure, streams, tmp_path):
+    counted = []
+    setup = configure(level="INFO", log_dir=tmp_path, on_record=counted.append)
+    log = logging.getLogger("sentimon.access")
+    write = setup.line_writer(log)
+    fields = {"method": "POST", "status": 200, "text": "caf\u00e9 \ud800", "confidence": 0.97}
+    token = request_id_var.set("req-7")
+    try:
+        log.info("POST /predict 200", extra=fields)
+        write(logging.INFO, "POST /predict 200", fields)
+        write(logging.DEBUG, "GET /healthz 200", {})  # under the level: not written
+        write(logging.WARNING, "POST /predict 500", {"status": 500})
+    finally:
+        request_id_var.reset(token)
+    setup.stop()
+    by_logger, by_writer, warning = _lines((tmp_path / "sentimon.log").read_text())
+    by_logger.pop("ts"), by_writer.pop("ts")
+    assert list(by_writer.items()) == list(by_logger.items())  # same fields, same order
+    assert by_writer["request_id"] == "req-7" and by_writer["text"] == "caf\u00e9 \\ud800"
+    assert [r["message"] for r in _lines(streams.read().err)] == [warning["message"]]
+    assert counted == ["INFO", "INFO", "WARNING"]
+
+
 def test_request_id_and_traceback_are_in_the_line(configure, streams):
     setup = configure(level="INFO")
     token = request_id_var.set("req-42")

@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from sentimon import __version__
 from sentimon.api.errors import install_error_handlers
-from sentimon.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from sentimon.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, access_logger
 from sentimon.api.routes import health, info, metrics, predict, web
 from sentimon.model.runtime import Predictor
 from sentimon.observability.exposition import MetricsExposition
 from sentimon.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
+from sentimon.observability.logging import LineWriter, LoggingSetup, logger_line_writer
 from sentimon.observability.metrics import ServiceMetrics
 from sentimon.settings import Settings
 
@@ -87,8 +88,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.logging.flush()  # a worker may die by the signal uvicorn re-raises
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. Nothing is loaded until the lifespan starts."""
+def _request_line_writer(settings: Settings, setup: LoggingSetup | None) -> LineWriter | None:
+    if not settings.access_log:
+        return None
+    return setup.line_writer(access_logger) if setup else logger_line_writer(access_logger)
+
+
+def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None = None) -> FastAPI:
+    """Build the app. Nothing is loaded until the lifespan starts.
+
+    `log_setup` is what configure_logging started, if the caller did: request lines then
+    go straight onto its queue.
+    """
     settings = settings or Settings()
     app = FastAPI(
         title="sentimon",
@@ -101,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.predictor = None
     app.state.draining = False
-    app.state.logging = None  # the LoggingSetup, when the caller configured logging
+    app.state.logging = log_setup
     registry = CollectorRegistry()
     app.state.metrics = ServiceMetrics(registry) if settings.metrics_enabled else None
     app.state.exposition = MetricsExposition(registry, settings.prometheus_multiproc_dir)
@@ -119,6 +130,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         in_progress=app.state.metrics.http_inprogress if app.state.metrics else None,
-        access_log=settings.access_log,
+        access_log=_request_line_writer(settings, log_setup),
     )
     return app

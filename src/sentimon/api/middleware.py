@@ -16,6 +16,7 @@ from prometheus_client import Gauge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentimon.observability.context import request_id_var
+from sentimon.observability.logging import LineWriter
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("sentimon.access")
@@ -65,11 +66,14 @@ class RequestContextMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, in_progress: Gauge | None = None, access_log: bool = True
+        self,
+        app: ASGIApp,
+        in_progress: Gauge | None = None,
+        access_log: LineWriter | None = None,
     ) -> None:
         self.app = app
         self.in_progress = in_progress
-        self.access_log = access_log
+        self.access_log = access_log  # None: no request lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,21 +113,18 @@ class RequestContextMiddleware:
         finally:
             if self.in_progress is not None:
                 self.in_progress.dec()
-            if self.access_log:
+            if self.access_log is not None:
                 self._log(scope, state, status, time.perf_counter() - start)
             request_id_var.reset(token)
 
-    @staticmethod
-    def _log(scope: Scope, state: dict, status: int, seconds: float) -> None:
-        path = scope["path"]
+    def _log(self, scope: Scope, state: dict, status: int, seconds: float) -> None:
+        path, method = scope["path"], scope["method"]
         if status >= 500:
             level = logging.WARNING  # also to stderr and syslog, beside the ERROR traceback
         else:
             level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
-        if not access_logger.isEnabledFor(level):
-            return
         fields = {
-            "method": scope["method"],
+            "method": method,
             "path": path,
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
@@ -131,7 +132,7 @@ class RequestContextMiddleware:
         extra = state.get("log")
         if extra:
             fields |= extra
-        access_logger.log(level, "%s %s %d", scope["method"], path, status, extra=fields)
+        self.access_log(level, f"{method} {path} {status}", fields)
 
 
 # Methods whose body this API reads; it reads nothing but JSON.

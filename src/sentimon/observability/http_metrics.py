@@ -50,6 +50,24 @@ class HttpMetrics:
         self.response_size = Summary(
             "http_response_size_bytes", "Content bytes of responses.", _LABELS, registry=registry
         )
+        # (handler, method, status) -> its four children: a request pays one dict lookup
+        # instead of four `labels()` calls (1 µs each, with a lock).
+        self._children: dict[tuple[str, str, str], tuple] = {}
+
+    def observe(
+        self, labels: tuple[str, str, str], seconds: float, request_bytes: int, response_bytes: int
+    ) -> None:
+        children = self._children.get(labels)
+        if children is None:
+            children = self._children[labels] = tuple(
+                metric.labels(*labels)
+                for metric in (self.requests, self.duration, self.request_size, self.response_size)
+            )
+        requests, duration, request_size, response_size = children
+        requests.inc()
+        duration.observe(seconds)
+        request_size.observe(request_bytes)
+        response_size.observe(response_bytes)
 
 
 def route_template(scope: Scope) -> str:
@@ -96,9 +114,9 @@ class HttpMetricsMiddleware:
         finally:
             handler = route_template(scope)
             if not EXCLUDED_HANDLERS.match(handler):
-                labels = (handler, scope["method"], str(status))
-                m = self.metrics
-                m.requests.labels(*labels).inc()
-                m.duration.labels(*labels).observe(time.perf_counter() - start)
-                m.request_size.labels(*labels).observe(_content_length(scope["headers"]))
-                m.response_size.labels(*labels).observe(_content_length(response_headers))
+                self.metrics.observe(
+                    (handler, scope["method"], str(status)),
+                    time.perf_counter() - start,
+                    _content_length(scope["headers"]),
+                    _content_length(response_headers),
+                )

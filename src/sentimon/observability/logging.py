@@ -72,15 +72,24 @@ class JsonLineFormatter(OrjsonFormatter):
             self._second = second
         return f"{self._second_text}.{int(msecs):03d}Z"
 
-    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
-        log_data["ts"] = self._timestamp(record.created, record.msecs)
-        log_data["level"] = record.levelname
-        log_data["logger"] = record.name
-        log_data["message"] = record.getMessage()
+    def _head(self, created: float, msecs: float, level: str, name: str, message: str) -> dict:
+        """The fields every line starts with."""
+        data = {
+            "ts": self._timestamp(created, msecs),
+            "level": level,
+            "logger": name,
+            "message": message,
+        }
         request_id = request_id_var.get()
         if request_id is not None:
-            log_data["request_id"] = request_id
-        log_data["pid"] = self._pid
+            data["request_id"] = request_id
+        data["pid"] = self._pid
+        return data
+
+    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        log_data |= self._head(
+            record.created, record.msecs, record.levelname, record.name, record.getMessage()
+        )
         skip = self._skip_fields
         for key, value in record.__dict__.items():
             if key not in skip and key[0] != "_":
@@ -89,6 +98,15 @@ class JsonLineFormatter(OrjsonFormatter):
             log_data["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             log_data["stack"] = self.formatStack(record.stack_info)
+
+    def line(self, level: int, name: str, message: str, fields: dict) -> str:
+        """The line `logging.getLogger(name).log(level, message, extra=fields)` would give."""
+        created = time.time()
+        data = self._head(
+            created, (created - int(created)) * 1000, logging.getLevelName(level), name, message
+        )
+        data |= fields
+        return self.serialize_log_record(data)
 
     def jsonify_log_record(self, log_data: dict) -> str:
         try:
@@ -134,6 +152,12 @@ class _CountingQueueHandler(logging.handlers.QueueHandler):
         if self.on_record is not None:
             self.on_record(record.levelname)
         super().emit(record)
+
+    def put_line(self, level: int, name: str, message: str, fields: dict) -> None:
+        """Queue a line without a LogRecord: for the request line, the hottest log path."""
+        if self.on_record is not None:
+            self.on_record(logging.getLevelName(level))
+        self.enqueue((level, self.formatter.line(level, name, message, fields)))
 
     def prepare(self, record: logging.LogRecord) -> tuple[int, str]:  # type: ignore[override]
         # Neither copies nor changes the record, as the base class does, so other
@@ -279,6 +303,19 @@ def _syslog_handler(address: str) -> logging.Handler:
     return handler
 
 
+# Writes one line: level number, message, and the fields the line carries after the usual ones.
+LineWriter = Callable[[int, str, dict], None]
+
+
+def logger_line_writer(logger: logging.Logger) -> LineWriter:
+    """The same through `logger.log`, for when configure_logging did not run (library use)."""
+
+    def write(level: int, message: str, fields: dict) -> None:
+        logger.log(level, message, extra=fields)
+
+    return write
+
+
 @dataclass
 class LoggingSetup:
     """What configure_logging started; stop() flushes every sink."""
@@ -293,6 +330,18 @@ class LoggingSetup:
     def count_with(self, on_record: Callable[[str], None]) -> None:
         """Call `on_record(level)` for every line from now on (feeds log_messages_total)."""
         self.front.on_record = on_record
+
+    def line_writer(self, logger: logging.Logger) -> LineWriter:
+        """Writes `logger`'s lines straight onto the queue, skipping the logging module's
+        record, handler and formatter calls: 10 µs a line instead of 31 in a request
+        (docs/performance.md). The line is the same as `logger.log` would write."""
+        front = self.front
+
+        def write(level: int, message: str, fields: dict) -> None:
+            if logger.isEnabledFor(level):
+                front.put_line(level, logger.name, message, fields)
+
+        return write
 
     def flush(self) -> None:
         """Write out everything queued so far; logging goes on."""
