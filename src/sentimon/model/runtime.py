@@ -148,11 +148,12 @@ class Predictor:
         return self._session.run(None, {"token_ids": ids, "lengths": lengths})[0]
 
     def _prediction(self, probs: np.ndarray, enc: Encoded) -> Prediction:
-        top = int(probs.argmax())
+        values = probs.tolist()  # Python floats: cheaper to compare and pick than numpy scalars
+        top = max(range(len(values)), key=values.__getitem__)
         return Prediction(
             label=self.labels[top],
-            confidence=float(probs[top]),
-            scores={label: float(p) for label, p in zip(self.labels, probs, strict=True)},
+            confidence=values[top],
+            scores=dict(zip(self.labels, values, strict=True)),
             tokens=len(enc.ids),
             truncated=enc.truncated,
             unknown_tokens=enc.unknown,
@@ -186,7 +187,7 @@ class Predictor:
     def explain(self, text: str) -> Explanation:
         """Occlusion attribution: how far removing each token moves the predicted class."""
         prediction = self.predict(text)
-        enc = self.vocabulary.encode(text)
+        enc = self.vocabulary.encode(text, spans=True)
         if not enc.tokens:
             return Explanation(prediction, [])
         top = self.labels.index(prediction.label)

@@ -39,25 +39,28 @@ class Token:
     end: int
 
 
+_PLACEHOLDERS = {"url": "<url>", "user": "<user>", "num": "<num>"}
+
+
+def _normalise(match: re.Match) -> str:
+    """The token a match stands for: URLs, users and numbers become placeholders."""
+    kind = match.lastgroup
+    placeholder = _PLACEHOLDERS.get(kind)
+    if placeholder is not None:
+        return placeholder
+    if kind == "hashtag":
+        return match.group()[1:].lower()  # "#fail" carries the sentiment of "fail".
+    return match.group().lower().replace("\u2019", "'")
+
+
 def tokenize(text: str) -> list[Token]:
-    """Split text into normalised tokens with spans; URLs, users and numbers are placeholders."""
-    tokens = []
-    for match in _TOKEN_RE.finditer(text):
-        kind = match.lastgroup
-        raw = match.group()
-        if kind == "url":
-            norm = "<url>"
-        elif kind == "user":
-            norm = "<user>"
-        elif kind == "num":
-            norm = "<num>"
-        elif kind == "hashtag":
-            # "#fail" carries the sentiment of "fail".
-            norm = raw[1:].lower()
-        else:
-            norm = raw.lower().replace("\u2019", "'")
-        tokens.append(Token(norm, match.start(), match.end()))
-    return tokens
+    """Split text into normalised tokens with their spans."""
+    return [Token(_normalise(m), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+def token_texts(text: str) -> list[str]:
+    """The normalised tokens without spans: what the model reads, at half tokenize's cost."""
+    return [_normalise(m) for m in _TOKEN_RE.finditer(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +68,13 @@ class Encoded:
     """Token ids for one text, after truncation to the model window."""
 
     ids: np.ndarray  # int64, at least one id (an empty text becomes one <unk>)
-    tokens: list[Token]  # the tokens kept, aligned with ids
+    tokens: list[Token]  # the tokens kept, aligned with ids, if encoded with spans; else []
     total_tokens: int  # before truncation
     unknown: int  # ids equal to UNK_ID among those kept
 
     @property
     def truncated(self) -> bool:
-        return self.total_tokens > len(self.tokens)
+        return self.total_tokens > len(self.ids)
 
 
 class Vocabulary:
@@ -94,18 +97,24 @@ class Vocabulary:
         cls, texts: Iterable[str], *, max_size: int, min_count: int, max_tokens: int
     ) -> Vocabulary:
         """Most frequent tokens of the texts, ties broken alphabetically so builds repeat."""
-        counts = Counter(tok.text for text in texts for tok in tokenize(text))
+        counts = Counter(tok for text in texts for tok in token_texts(text))
         ranked = sorted(
             (t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t)
         )
         return cls([PAD, UNK, *ranked[: max_size - 2]], max_tokens)
 
-    def encode(self, text: str) -> Encoded:
-        all_tokens = tokenize(text)
-        kept = all_tokens[: self.max_tokens]
-        ids = [self._ids.get(t.text, UNK_ID) for t in kept] or [UNK_ID]
-        arr = np.asarray(ids, dtype=np.int64)
-        return Encoded(arr, kept, len(all_tokens), int(np.count_nonzero(arr == UNK_ID)))
+    def encode(self, text: str, *, spans: bool = False) -> Encoded:
+        """Ids for the model; with `spans`, also the tokens kept and where they are in `text`."""
+        tokens = tokenize(text) if spans else []
+        texts = [t.text for t in tokens] if spans else token_texts(text)
+        get = self._ids.get
+        ids = [get(t, UNK_ID) for t in texts[: self.max_tokens]] or [UNK_ID]
+        return Encoded(
+            np.array(ids, dtype=np.int64),
+            tokens[: self.max_tokens],
+            len(texts),
+            ids.count(UNK_ID),
+        )
 
     def to_json(self) -> dict:
         return {"format": FORMAT, "max_tokens": self.max_tokens, "vocab": self.tokens}
@@ -128,6 +137,9 @@ class Vocabulary:
 
 def pad_batch(encoded: list[Encoded]) -> tuple[np.ndarray, np.ndarray]:
     """Right-pad ids into a [batch, time] matrix; returns it with the true lengths."""
+    if len(encoded) == 1:  # /predict: nothing to pad
+        ids = encoded[0].ids
+        return ids.reshape(1, -1), np.array([len(ids)], dtype=np.int64)
     lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
     batch = np.zeros((len(encoded), int(lengths.max())), dtype=np.int64)
     for row, e in enumerate(encoded):
