@@ -110,6 +110,34 @@ def _model_tables(model: dict) -> list[str]:
     return lines
 
 
+_BREAKDOWN_ROWS = {
+    "a": "(a) bare FastAPI",
+    "b_stubbed_model": "(b) with the model stubbed (a fixed prediction)",
+    "b": "(b) sentimon, metrics and logs off",
+    "c": "(c) sentimon as shipped",
+}
+
+
+def _breakdown_table(breakdown: dict) -> list[str]:
+    cpu = breakdown["cpu_us_per_request"]
+    lines = [
+        f"Each app's ASGI interface called directly, {breakdown['rounds']} interleaved rounds "
+        f"of {breakdown['calls_per_round']:,} requests in one process, medians "
+        "(`benchmarks/breakdown.py`).",
+        "",
+        "| app | CPU per request | vs (a) |",
+        "| --- | ---: | ---: |",
+    ]
+    for key, name in _BREAKDOWN_ROWS.items():
+        lines.append(f"| {name} | {_us(cpu[key])} | {_x(cpu[key] / cpu['a'])} |")
+    lines += [
+        "",
+        f"The model inside a request, (b) less (b) stubbed: {_us(breakdown['model_in_request_us'])}"
+        f" of the {_us(cpu['b'])}.",
+    ]
+    return lines
+
+
 def render(results: dict) -> str:
     """The measured part of docs/performance.md."""
     load = results["load_average"]
@@ -148,6 +176,10 @@ def render(results: dict) -> str:
             f"| {t['target']} | {t['measured']:.2f}{t['unit']} | {'yes' if t['met'] else 'no'} |"
         )
     lines += [
+        "",
+        "### Where a request's CPU goes: the apps in process, no HTTP server",
+        "",
+        *_breakdown_table(results["breakdown"]),
         "",
         "### The model alone: tokenizer and onnxruntime, no HTTP",
         "",

@@ -11,7 +11,8 @@ Four servers run side by side on loopback: (a) the bare framework
 the machine's speed hits all alike, and each figure is the median of the rounds.
 On a machine with two CPUs or more, single-process servers run on CPU 0 and wrk
 on CPU 1; (d) and its wrk are not pinned, since two workers need both CPUs.
-The model alone and the start-up time are measured first, on a quiet machine.
+The model alone, the start-up time and the in-process breakdown
+(benchmarks/breakdown.py) are measured first, on a quiet machine.
 """
 
 from __future__ import annotations
@@ -81,10 +82,15 @@ class Plan:
     warmup_seconds: float
     model_repeat: int
     startups: int
+    breakdown_rounds: int
 
 
-FULL = Plan(rounds=3, seconds=10, warmup_seconds=3, model_repeat=5000, startups=5)
-QUICK = Plan(rounds=1, seconds=3, warmup_seconds=1, model_repeat=500, startups=2)
+FULL = Plan(
+    rounds=5, seconds=6, warmup_seconds=3, model_repeat=5000, startups=5, breakdown_rounds=7
+)
+QUICK = Plan(
+    rounds=1, seconds=3, warmup_seconds=1, model_repeat=500, startups=2, breakdown_rounds=2
+)
 
 
 def _median(runs: list[dict], key: str) -> float:
@@ -147,25 +153,29 @@ def _wrk_cpus(variant: Variant, wrk_cpus: str | None) -> str | None:
     return wrk_cpus if variant.pinned else None
 
 
-def measure_model(plan: Plan) -> dict:
-    """benchmarks/model.py in its own process, on the CPU the servers had."""
+def _pinned_script(script: str, *args: str) -> dict:
+    """A benchmark script of this folder in its own process, on the CPU the servers had;
+    its JSON results."""
     server_cpus, _ = cpus_for_pinning()
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "model.json"
-        command = [
-            sys.executable,
-            str(Path(__file__).with_name("model.py")),
-            "--repeat",
-            str(plan.model_repeat),
-            "--json",
-            str(out),
-        ]
+        out = Path(tmp) / "results.json"
+        command = [sys.executable, str(Path(__file__).with_name(script)), *args, "--json", str(out)]
         if server_cpus is not None:
             command = ["taskset", "-c", server_cpus, *command]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=clean_env({}))
-        result = json.loads(out.read_text())
+        return json.loads(out.read_text())
+
+
+def measure_model(plan: Plan) -> dict:
+    """benchmarks/model.py: the model alone."""
+    result = _pinned_script("model.py", "--repeat", str(plan.model_repeat))
     result.pop("machine", None)
     return result
+
+
+def measure_breakdown(plan: Plan) -> dict:
+    """benchmarks/breakdown.py: the apps called in process, the model stubbed out in one."""
+    return _pinned_script("breakdown.py", "--rounds", str(plan.breakdown_rounds))
 
 
 def measure_startup(plan: Plan) -> dict:
@@ -234,6 +244,7 @@ def main() -> None:
     # and filled with log files to write back.
     results["model"] = measure_model(plan)
     results["startup"] = measure_startup(plan)
+    results["breakdown"] = measure_breakdown(plan)
     results["load_average"]["before_http"] = load_average()
     results["http"] = measure_http(plan)
     results["load_average"]["after"] = load_average()

@@ -1,0 +1,49 @@
+"""The committed benchmark results, the figures in docs/performance.md and the A/B tool agree."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from compare import parse_candidate  # noqa: E402
+from report import BEGIN, END, render, targets  # noqa: E402
+
+RESULTS = json.loads((REPO / "benchmarks" / "results" / "latest.json").read_text())
+
+
+def test_the_doc_shows_the_committed_results():
+    doc = (REPO / "docs" / "performance.md").read_text()
+    shown = re.search(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), doc, re.S).group(1)
+    assert shown == render(RESULTS)
+
+
+def test_targets_are_judged_from_the_figures():
+    assert targets(RESULTS) == RESULTS["targets"]
+    by_name = {t["target"]: t for t in RESULTS["targets"]}
+    price = by_name["(c) req/s at 8 connections ≥ 0.85x (b)"]
+    variants = RESULTS["http"]["variants"]
+    ratio = variants["c"]["rps_c8"] / variants["b"]["rps_c8"]
+    assert price["measured"] == round(ratio, 3) and price["met"] == (ratio >= 0.85)
+
+
+def test_a_candidate_names_its_source_and_settings(tmp_path):
+    (tmp_path / "sentimon").mkdir()
+    candidate = parse_candidate(f"before@{tmp_path},SENTIMON_ACCESS_LOG=0,SENTIMON_LOG_DIR=")
+    assert candidate.name == "before"
+    assert candidate.env == {
+        "PYTHONPATH": str(tmp_path),
+        "SENTIMON_ACCESS_LOG": "0",
+        "SENTIMON_LOG_DIR": "",
+    }
+    assert parse_candidate("shipped").env == {}
+
+
+@pytest.mark.parametrize("spec", ["x@/nonexistent", "x,NOEQUALS"])
+def test_a_bad_candidate_is_refused(spec):
+    with pytest.raises(SystemExit):
+        parse_candidate(spec)
