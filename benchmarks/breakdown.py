@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import statistics
 import tempfile
@@ -30,17 +29,15 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-import orjson
 import uvloop
 from bare_app import app as bare_app
-from harness import TEXT
+from harness import asgi_post, print_results
 
 from sentimon.api.app import create_app
 from sentimon.model.runtime import Prediction
 from sentimon.serving import build_app
 from sentimon.settings import Settings
 
-BODY = orjson.dumps({"text": TEXT})
 _FIXED = Prediction(
     label="positive",
     confidence=0.97,
@@ -61,46 +58,12 @@ class StubbedModel:
         return _FIXED
 
 
-async def post_predict(app) -> None:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/predict",
-        "raw_path": b"/predict",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(BODY)).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    pending = [{"type": "http.request", "body": BODY, "more_body": False}]
-    statuses = []
-
-    async def receive():
-        return pending.pop() if pending else {"type": "http.disconnect"}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
-    await app(scope, receive, send)
-    if statuses != [200]:
-        raise RuntimeError(f"POST /predict answered {statuses}")
-
-
 async def _cpu_per_request(app, calls: int) -> float:
     for _ in range(calls // 10):  # warm-up
-        await post_predict(app)
+        await asgi_post(app)
     started = time.process_time()
     for i in range(calls):
-        await post_predict(app)
+        await asgi_post(app)
         if i % 8 == 7:
             await asyncio.sleep(0)  # let the log writer and the loop's callbacks run
     return (time.process_time() - started) / calls * 1e6
@@ -146,11 +109,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000, help="requests per app per round")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    results = uvloop.run(measure(args.rounds, args.calls))
-    text = json.dumps(results, indent=2)
-    if args.json:
-        args.json.write_text(text + "\n")
-    print(text)  # noqa: T201 - a benchmark's output is its report
+    print_results(uvloop.run(measure(args.rounds, args.calls)), args.json)
 
 
 if __name__ == "__main__":

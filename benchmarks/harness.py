@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from servers import free_port, wait_until  # noqa: E402
 
 TEXT = "@united thanks for the quick rebooking, the crew on the second flight was lovely"
+BODY = json.dumps({"text": TEXT}).encode()
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 # Variables that would make a run depend on the shell it was started from.
 _INHERITED_OUT = ("SENTIMON_", "PROMETHEUS_MULTIPROC_DIR")
@@ -218,3 +219,46 @@ def machine() -> dict:
         "wrk": wrk_version.split(" [")[0].strip() or None,
         **{name: _version(name) for name in packages},
     }
+
+
+async def asgi_post(app, body: bytes = BODY, path: str = "/predict") -> None:
+    """POST `body` as JSON to `app` through its ASGI interface, as a server would; 200 or raise."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+    statuses = []
+
+    async def receive():
+        return pending.pop() if pending else {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    if statuses != [200]:
+        raise RuntimeError(f"POST {path} answered {statuses}")
+
+
+def print_results(results: dict, json_path: Path | None) -> None:
+    """A benchmark's report: its results as JSON on stdout, and in `json_path` if given."""
+    text = json.dumps(results, indent=2)
+    if json_path:
+        json_path.write_text(text + "\n")
+    print(text)  # noqa: T201 - a benchmark's output is its report

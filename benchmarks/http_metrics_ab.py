@@ -13,6 +13,7 @@ import sys
 import time
 
 from fastapi import FastAPI
+from harness import asgi_post
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator, metrics
 
@@ -57,45 +58,12 @@ def make(kind):
     return app
 
 
-body = b'{"text":"hello"}'
-
-
-async def call(app):
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/predict",
-        "raw_path": b"/predict",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    msgs = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def receive():
-        return msgs.pop() if msgs else {"type": "http.disconnect"}
-
-    async def send(m):
-        pass
-
-    await app(scope, receive, send)
-
-
 async def bench(app, n=4000):
     for _ in range(300):
-        await call(app)
+        await asgi_post(app)
     t = time.perf_counter()
     for _ in range(n):
-        await call(app)
+        await asgi_post(app)
     return (time.perf_counter() - t) / n * 1e6
 
 

@@ -8,13 +8,12 @@ No HTTP, no metrics, no logs: just tokenizer + onnxruntime, as `Predictor` runs 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
-from harness import TEXT, machine
+from harness import TEXT, machine, print_results
 
 from sentimon.model.runtime import Predictor
 from sentimon.settings import Settings
@@ -90,11 +89,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5000)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    results = run(args.model_dir, args.threads, args.repeat)
-    text = json.dumps(results, indent=2)
-    if args.json:
-        args.json.write_text(text + "\n")
-    print(text)  # noqa: T201 - a benchmark's output is its report
+    print_results(run(args.model_dir, args.threads, args.repeat), args.json)
 
 
 if __name__ == "__main__":

@@ -254,7 +254,6 @@ class _BurstQueueListener(logging.handlers.QueueListener):
                             handler.handle(_record_of(level, text))
         return stopped
 
-
     def _text(self, level: int, item: str | PendingLine) -> str | None:
         if isinstance(item, str):
             return item
