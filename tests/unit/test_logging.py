@@ -149,3 +149,24 @@ def test_one_file_per_process_when_asked(configure, tmp_path):
 
     setup = configure(level="INFO", log_dir=tmp_path, per_process_file=True)
     assert setup.file_path == tmp_path / f"sentimon-{os.getpid()}.log"
+
+
+def test_a_line_that_cannot_be_formatted_is_counted_and_the_burst_goes_on(configure, streams):
+    setup = configure(level="INFO")
+    formatter = setup.listener.formatter
+    line = formatter.line
+
+    def failing_line(level, pending):  # python-json-logger encodes nearly anything: force it
+        if pending.message == "broken":
+            raise ValueError("cannot format")
+        return line(level, pending)
+
+    formatter.line = failing_line
+    write = setup.line_writer(logging.getLogger("sentimon.access"))
+    write(logging.INFO, "first", {"n": 1})
+    write(logging.INFO, "broken", {"n": 2})
+    write(logging.INFO, "last", {"n": 3})
+    setup.stop()
+    assert [r["message"] for r in _lines(streams.read().out)] == ["first", "last"]
+    assert setup.failures.counts == {"format": 1}
+    assert streams.err.count("log sink format failed") == 1
