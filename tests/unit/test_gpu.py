@@ -1,4 +1,4 @@
-"""GPU metrics with a fake NVML module: the real one needs a GPU this machine lacks."""
+"""GPU metrics with a fake NVML, for the failures; tests/gpu reads a real GPU where one is."""
 
 import logging
 from types import SimpleNamespace
