@@ -3,7 +3,14 @@ import json
 import numpy as np
 import pytest
 
-from sentimon.model.tokenizer import PAD_ID, UNK_ID, Vocabulary, pad_batch, tokenize
+from sentimon.model.tokenizer import (
+    PAD_ID,
+    UNK_ID,
+    Vocabulary,
+    pad_batch,
+    token_texts,
+    tokenize,
+)
 
 
 def test_tokens_keep_spans_into_the_original_text():
@@ -56,6 +63,29 @@ def test_encode_counts_unknown_and_truncates_to_the_window():
     assert enc.ids.tolist() == [2, UNK_ID, 3, 4]
     assert enc.unknown == 1
     assert enc.total_tokens == 6 and enc.truncated
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["good awful bad fine good good", "@bob #Good 3.5 https://x.co bad!", "", "\ud800 good"],
+)
+def test_encoding_without_spans_gives_the_same_ids(text):
+    vocab = _vocab(max_tokens=4)
+    fast, full = vocab.encode(text), vocab.encode(text, spans=True)
+    assert token_texts(text) == [t.text for t in tokenize(text)]
+    assert fast.ids.tolist() == full.ids.tolist()
+    assert (fast.total_tokens, fast.unknown, fast.truncated) == (
+        full.total_tokens,
+        full.unknown,
+        full.truncated,
+    )
+    assert fast.tokens == [] and len(full.tokens) == min(full.total_tokens, 4)
+
+
+def test_a_batch_of_one_is_not_padded():
+    enc = _vocab().encode("good bad")
+    ids, lengths = pad_batch([enc])
+    assert ids.tolist() == [enc.ids.tolist()] and lengths.tolist() == [2]
 
 
 def test_empty_text_encodes_as_one_unknown_token():
