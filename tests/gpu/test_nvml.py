@@ -64,13 +64,17 @@ def test_every_gpu_nvml_sees_has_every_metric_with_sane_values():
         assert 0 < scraped["gpu_power_watts"][gpu] < 2000
 
 
-def test_memory_used_follows_an_allocation_on_the_gpu():
+def _torch_on_the_gpu():
+    """PyTorch to put work on the GPU, the collector, and the GPU's index; or skip."""
     nvml, _ = _nvml()
-    torch = pytest.importorskip("torch", reason="PyTorch, to allocate GPU memory, is not installed")
+    torch = pytest.importorskip("torch", reason="PyTorch, to load the GPU, is not installed")
     if not torch.cuda.is_available():
         pytest.skip("PyTorch cannot reach the GPU here")
-    collector = gpu_collector(nvml)
-    device = torch.cuda.current_device()
+    return torch, gpu_collector(nvml), torch.cuda.current_device()
+
+
+def test_memory_used_follows_an_allocation_on_the_gpu():
+    torch, collector, device = _torch_on_the_gpu()
     before = _scrape(collector)["gpu_memory_used_bytes"][str(device)]
     block = torch.empty(4 << 30, dtype=torch.uint8, device=f"cuda:{device}")  # 4 GiB
     block.fill_(1)
@@ -82,12 +86,7 @@ def test_memory_used_follows_an_allocation_on_the_gpu():
 
 
 def test_utilization_rises_while_kernels_run():
-    nvml, _ = _nvml()
-    torch = pytest.importorskip("torch", reason="PyTorch, to run GPU kernels, is not installed")
-    if not torch.cuda.is_available():
-        pytest.skip("PyTorch cannot reach the GPU here")
-    collector = gpu_collector(nvml)
-    device = torch.cuda.current_device()
+    torch, collector, device = _torch_on_the_gpu()
     a = torch.randn(8192, 8192, device=f"cuda:{device}", dtype=torch.bfloat16)
     deadline = time.monotonic() + 2  # NVML averages utilisation over up to a second
     while time.monotonic() < deadline:
