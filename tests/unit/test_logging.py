@@ -1,10 +1,11 @@
 import json
 import logging
+import time
 
 import pytest
 
 from sentimon.observability.context import request_id_var
-from sentimon.observability.logging import configure_logging
+from sentimon.observability.logging import JsonLineFormatter, PendingLine, configure_logging
 
 
 class _Streams:
@@ -170,3 +171,14 @@ def test_a_line_that_cannot_be_formatted_is_counted_and_the_burst_goes_on(config
     assert [r["message"] for r in _lines(streams.read().out)] == ["first", "last"]
     assert setup.failures.counts == {"format": 1}
     assert streams.err.count("log sink format failed") == 1
+
+
+def test_each_line_carries_its_own_second_when_seconds_interleave():
+    formatter = JsonLineFormatter()
+    # The writer thread formats queued lines from the second before while the event loop
+    # formats this second's: the cached second must never lend one line another's.
+    for created in (1_700_000_000.25, 1_700_000_001.5, 1_700_000_000.75):
+        line = json.loads(formatter.line(logging.INFO, PendingLine(created, "x", "m", None, {})))
+        whole, millis = divmod(round(created * 1000), 1000)
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+        assert line["ts"] == expected

@@ -71,17 +71,18 @@ class JsonLineFormatter(OrjsonFormatter):
         # The pid is taken here, not per record (configure_logging turns that off).
         self._pid = os.getpid()
         os.register_at_fork(after_in_child=self._forked)
-        self._second, self._second_text = -1, ""
+        self._second_text = (-1, "")  # one tuple, replaced whole: two threads format lines
 
     def _forked(self) -> None:
         self._pid = os.getpid()
 
     def _timestamp(self, created: float, msecs: float) -> str:
         second = int(created)
-        if second != self._second:  # strftime once a second, not once a line
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._second = second
-        return f"{self._second_text}.{int(msecs):03d}Z"
+        cached, text = self._second_text
+        if second != cached:  # strftime once a second, not once a line
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second_text = (second, text)
+        return f"{text}.{int(msecs):03d}Z"
 
     def _head(
         self,
