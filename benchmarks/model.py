@@ -1,6 +1,10 @@
 """The model alone: single-text latency, batch throughput, latency against text length.
 
     python benchmarks/model.py [--threads 1] [--model-dir DIR] [--json results.json]
+    python benchmarks/model.py --against OLD_DIR [--against ...]   # side by side
+
+With --against, the single-text latency of each model directory is measured in
+interleaved rounds in one process, and each is given as a ratio to --model-dir's.
 
 No HTTP, no metrics, no logs: just tokenizer + onnxruntime, as `Predictor` runs them.
 """
@@ -80,6 +84,36 @@ def run(model_dir: Path, threads: int, repeat: int) -> dict:
     }
 
 
+def compare(model_dirs: list[Path], threads: int, repeat: int, rounds: int = 5) -> dict:
+    """Single-text latency of several models, interleaved round by round so that whatever
+    else the machine does falls on all of them alike."""
+    predictors = {str(d): Predictor.load(d, threads=threads, device="cpu") for d in model_dirs}
+    samples: dict[str, list[np.ndarray]] = {name: [] for name in predictors}
+    for _ in range(rounds):
+        for name, predictor in predictors.items():
+            samples[name].append(
+                _latencies(lambda p=predictor: p.predict(TWEET), repeat // rounds, 100)
+            )
+    first = None
+    models = {}
+    for name, predictor in predictors.items():
+        summary = _summary_us(np.concatenate(samples[name]))
+        first = first or summary["p50_us"]
+        models[name] = {
+            "name": predictor.name,
+            "version": predictor.version,
+            **summary,
+            "p50_ratio_to_first": round(summary["p50_us"] / first, 3),
+        }
+    return {
+        "machine": machine(),
+        "threads": threads,
+        "rounds": rounds,
+        "text": TWEET,
+        "single_text": models,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -88,8 +122,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5000)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        help="another model directory to time beside --model-dir (repeatable)",
+    )
     args = parser.parse_args()
-    print_results(run(args.model_dir, args.threads, args.repeat), args.json)
+    if args.against:
+        results = compare([args.model_dir, *args.against], args.threads, args.repeat)
+    else:
+        results = run(args.model_dir, args.threads, args.repeat)
+    print_results(results, args.json)
 
 
 if __name__ == "__main__":

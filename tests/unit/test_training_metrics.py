@@ -7,10 +7,13 @@ import pytest
 
 from sentimon.model.tokenizer import Vocabulary
 from sentimon.model.training.metrics import (
+    ECE_BINS,
+    calibration_report,
     classification_report,
     confusion_matrix,
     expected_calibration_error,
     macro_f1,
+    reliability_table,
 )
 from sentimon.model.training.reference import histogram, reference_distributions
 
@@ -85,3 +88,57 @@ def test_reference_distributions_describe_inputs_and_outputs():
     assert unknown["counts"][0] == 1  # 0.0
     assert unknown["counts"][unknown["upper_bounds"].index(0.25)] == 1  # 1/4
     assert unknown["counts"][unknown["upper_bounds"].index(0.5)] == 1  # 1/2
+
+
+BOUNDS = [0.25, 0.5, 0.75, 1.0]
+# Confidences 0.5 (a bound), 0.6, 0.75 (a bound), 0.9 and 1.0 (the last bound).
+RELIABILITY_PROBS = np.array([[0.5, 0.5], [0.6, 0.4], [0.25, 0.75], [0.1, 0.9], [1.0, 0.0]])
+RELIABILITY_TRUE = np.array([0, 1, 1, 1, 0])  # right, wrong, right, right, right
+
+
+def test_reliability_buckets_take_confidences_up_to_and_including_their_bound():
+    table = reliability_table(RELIABILITY_PROBS, RELIABILITY_TRUE, BOUNDS)
+    assert [row["upper_bound"] for row in table] == BOUNDS
+    # (0, .25] none; (.25, .5] takes 0.5; (.5, .75] takes 0.6 and 0.75; (.75, 1] 0.9 and 1.0.
+    assert [row["count"] for row in table] == [0, 1, 2, 2]
+    assert sum(row["count"] for row in table) == len(RELIABILITY_TRUE)
+    assert table[1]["accuracy"] == 1.0 and table[1]["mean_confidence"] == 0.5
+    assert table[2]["accuracy"] == 0.5
+    assert table[2]["mean_confidence"] == pytest.approx((0.6 + 0.75) / 2)
+    assert table[3]["accuracy"] == 1.0
+    assert table[3]["mean_confidence"] == pytest.approx((0.9 + 1.0) / 2)
+
+
+def test_an_empty_reliability_bucket_has_no_accuracy_or_confidence():
+    table = reliability_table(RELIABILITY_PROBS, RELIABILITY_TRUE, BOUNDS)
+    assert table[0] == {
+        "upper_bound": 0.25,
+        "count": 0,
+        "accuracy": None,
+        "mean_confidence": None,
+    }
+
+
+def test_confidences_below_the_first_bound_fall_in_the_first_bucket():
+    probs = np.array([[0.34, 0.33, 0.33], [0.2, 0.7, 0.1]])
+    table = reliability_table(probs, np.array([1, 1]), [0.4, 0.8, 1.0])
+    assert [row["count"] for row in table] == [1, 1, 0]
+    assert table[0]["accuracy"] == 0.0 and table[1]["accuracy"] == 1.0
+
+
+def test_reliability_counts_sum_to_the_rows_on_the_service_buckets():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet([1.0, 1.0, 1.0], size=500)
+    bounds = [round(0.05 * i, 2) for i in range(1, 21)]  # the model_confidence histogram's
+    table = reliability_table(probs, rng.integers(0, 3, 500), bounds)
+    assert sum(row["count"] for row in table) == 500
+
+
+def test_calibration_report_carries_the_ece_and_the_table():
+    report = calibration_report(RELIABILITY_PROBS, RELIABILITY_TRUE, BOUNDS)
+    assert report["expected_calibration_error"] == expected_calibration_error(
+        RELIABILITY_PROBS, RELIABILITY_TRUE
+    )
+    assert report["expected_calibration_error_bins"] == ECE_BINS
+    assert report["reliability"] == reliability_table(RELIABILITY_PROBS, RELIABILITY_TRUE, BOUNDS)
+    assert "(previous bound, bound]" in report["reliability_buckets"]

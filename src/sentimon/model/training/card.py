@@ -6,12 +6,12 @@ import platform
 from datetime import UTC, datetime
 from importlib import metadata
 
-from sentimon.model.artifact import DEFAULT_MODEL_NAME
+from sentimon.model.artifact import DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION
 from sentimon.model.tokenizer import Vocabulary
-from sentimon.model.training.data import LabelledData, Split
+from sentimon.model.training.dataset import Combined
 from sentimon.model.training.loop import TrainConfig, TrainResult
 
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = DEFAULT_MODEL_VERSION
 
 
 def _version(dist: str) -> str | None:
@@ -23,13 +23,17 @@ def _version(dist: str) -> str | None:
 
 def build_card(
     *,
-    data: LabelledData,
-    split: Split,
+    labels: list[str],
+    combined: Combined,
     vocabulary: Vocabulary,
     config: TrainConfig,
     result: TrainResult,
     data_options: dict,
+    embedding: dict,
     test_metrics: dict,
+    per_source: dict,
+    calibration: dict,
+    benchmark: dict,
     parity: dict,
     probe: dict,
     reference: dict,
@@ -37,7 +41,6 @@ def build_card(
     version: str = MODEL_VERSION,
 ) -> dict:
     """Assemble model_card.json; ``labels`` is the order of the ONNX ``probs`` columns."""
-    labels = data.label_names
     return {
         "name": DEFAULT_MODEL_NAME,
         "version": version,
@@ -59,34 +62,40 @@ def build_card(
             "built_from": "training split only",
             **{k: data_options[k] for k in ("vocab_size_cap", "min_count")},
         },
+        "embedding": embedding,
         "data": {
-            "source": data.source,
-            "rows": len(data),
+            "sources": combined.report,
+            "source_order": data_options["sources"],
+            "vader_threshold": data_options["vader_threshold"],
+            "negation_examples": data_options["negation_examples"],
+            "deduplication": "a text (case and spacing ignored) is kept by the first source "
+            "that has it; texts of the UCI benchmark are dropped from every source",
             "limit": data_options.get("limit"),
-            "train": len(split.train),
-            "validation": len(split.validation),
-            "test": len(split.test),
-            "split": "stratified by label, fixed seed, "
-            f"{data_options['validation_fraction']:.0%} validation / "
-            f"{data_options['test_fraction']:.0%} test",
-            "label_mix": data.label_mix(),
+            "train": len(combined.train),
+            "validation": len(combined.validation),
+            "test": data_options["test_examples"],
+            "label_mix_train": combined.train.label_mix(),
         },
         "training": {
             "seed": config.seed,
             "epochs_run": result.epochs_run,
             "best_epoch": result.best_epoch,
             "seconds": round(result.seconds, 1),
-            "early_stopping": f"validation macro-F1, patience {config.patience}, "
-            "best epoch's weights restored",
+            "early_stopping": f"validation macro-F1 over every source, patience "
+            f"{config.patience}, best epoch's weights restored",
             "hyperparameters": config.as_dict(),
             "loss": f"cross-entropy, label smoothing {config.label_smoothing}, "
             f"class weights '{config.class_weighting}' (inverse label frequency"
             f"{', square root' if config.class_weighting == 'sqrt' else ''})",
-            "sample_weights": data_options["sample_weights"],
             "history": result.history,
         },
-        "metrics": {"test": test_metrics},
-        "onnx_parity": {**parity, "compared": "test split, PyTorch vs onnxruntime probabilities"},
+        "metrics": {
+            "test": test_metrics,
+            "per_source": per_source,
+            "calibration": calibration,
+            "uci_sentences": benchmark,
+        },
+        "onnx_parity": {**parity, "compared": "pooled test split, PyTorch vs onnxruntime"},
         "generalisation_probe": probe,
         "inference_benchmark": latency,
         "reference_distributions": reference,

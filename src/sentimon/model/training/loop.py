@@ -28,7 +28,7 @@ class TrainConfig:
     """Every knob of one training run; recorded verbatim in the model card."""
 
     seed: int = 13
-    embedding_dim: int = 64
+    embedding_dim: int = 50  # GloVe 6B's; any size trains with --embeddings none
     hidden_size: int = 96
     dropout: float = 0.3
     word_dropout: float = 0.1
@@ -133,9 +133,11 @@ def train(
     *,
     use_sample_weights: bool = True,
     progress: bool = True,
+    initial_embedding: np.ndarray | None = None,
 ) -> TrainResult:
-    """Fit a fresh BiLSTM; stop when validation macro-F1 has not improved for
-    ``patience`` epochs and return the weights of the best epoch."""
+    """Fit a fresh BiLSTM, its embedding started from ``initial_embedding`` when given;
+    stop when validation macro-F1 has not improved for ``patience`` epochs and return the
+    weights of the best epoch."""
     torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     n_classes = len(train_data.label_names)
@@ -147,6 +149,14 @@ def train(
         dropout=config.dropout,
         pooling=config.pooling,
     )
+    if initial_embedding is not None:
+        if initial_embedding.shape != tuple(model.embedding.weight.shape):
+            raise ValueError(
+                f"initial embedding is {initial_embedding.shape}, "
+                f"the network's {tuple(model.embedding.weight.shape)}"
+            )
+        with torch.no_grad():
+            model.embedding.weight.copy_(torch.from_numpy(initial_embedding))
     weight = torch.tensor(
         class_weights(train_data.labels, n_classes, config.class_weighting), dtype=torch.float32
     )

@@ -45,6 +45,41 @@ def expected_calibration_error(probs: np.ndarray, true: np.ndarray, bins: int = 
     return float(ece)
 
 
+def reliability_table(probs: np.ndarray, true: np.ndarray, upper_bounds: list[float]) -> list[dict]:
+    """Per confidence bucket (Prometheus ``le`` semantics: ``(previous bound, bound]``), how
+    many predictions fell in it, their mean confidence and the share that was right.
+
+    The buckets are those of the service's ``model_confidence`` histogram, so live
+    bucket counts times this table's accuracies estimate live accuracy without labels.
+    """
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == true
+    which = np.searchsorted(np.asarray(upper_bounds, dtype=np.float64), confidence, side="left")
+    rows = []
+    for i, bound in enumerate(upper_bounds):
+        in_bin = which == i
+        n = int(in_bin.sum())
+        rows.append(
+            {
+                "upper_bound": bound,
+                "count": n,
+                "accuracy": float(correct[in_bin].mean()) if n else None,
+                "mean_confidence": float(confidence[in_bin].mean()) if n else None,
+            }
+        )
+    return rows
+
+
+def calibration_report(probs: np.ndarray, true: np.ndarray, upper_bounds: list[float]) -> dict:
+    """ECE and the reliability table over ``upper_bounds`` (the service's confidence buckets)."""
+    return {
+        "expected_calibration_error": expected_calibration_error(probs, true),
+        "expected_calibration_error_bins": ECE_BINS,
+        "reliability": reliability_table(probs, true, upper_bounds),
+        "reliability_buckets": "the model_confidence histogram's: (previous bound, bound]",
+    }
+
+
 def classification_report(probs: np.ndarray, true: np.ndarray, labels: list[str]) -> dict:
     """Everything the model card records about a labelled evaluation set."""
     pred = probs.argmax(axis=1)

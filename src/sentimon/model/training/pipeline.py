@@ -16,18 +16,23 @@ from sentimon.model.artifact import CARD_FILE, MODEL_FILE, TOKENIZER_FILE
 from sentimon.model.tokenizer import Vocabulary, pad_batch
 from sentimon.model.training import export, loop
 from sentimon.model.training.card import MODEL_VERSION, build_card
-from sentimon.model.training.data import (
-    DEFAULT_WEIGHT_COL,
-    LabelledData,
-    load_csv,
-    load_default_corpus,
-    stratified_split,
-    stratified_subset,
+from sentimon.model.training.catalog import (
+    DEFAULT_SOURCES,
+    NATURAL,
+    SourceOptions,
+    build_sources,
 )
-from sentimon.model.training.metrics import classification_report
+from sentimon.model.training.corpora import UCI_NPM, CorpusUnavailable
+from sentimon.model.training.data import DEFAULT_WEIGHT_COL, load_csv, stratified_subset
+from sentimon.model.training.dataset import Source, combine, concat, text_key
+from sentimon.model.training.embeddings import initial_embedding, load_glove
+from sentimon.model.training.evaluation import polarity_report
+from sentimon.model.training.metrics import calibration_report, classification_report
+from sentimon.model.training.negation import DEFAULT_NEGATION_EXAMPLES
 from sentimon.model.training.network import BiLSTMClassifier
 from sentimon.model.training.probe import load_probe, probe_applies, probe_report
-from sentimon.model.training.reference import reference_distributions
+from sentimon.model.training.reference import CONFIDENCE_BOUNDS, reference_distributions
+from sentimon.model.training.sources import DEFAULT_VADER_THRESHOLD, load_uci
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,7 @@ class RunOptions:
     """Where the data comes from and where the artifact goes; the network's knobs are in config."""
 
     out: Path
+    sources: tuple[str, ...] | None = None  # None: the defaults, or only --data when given
     data: Path | None = None
     text_col: str = "text"
     label_col: str = "sentiment"
@@ -54,9 +60,18 @@ class RunOptions:
     min_count: int = 2
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
+    vader_threshold: float = DEFAULT_VADER_THRESHOLD
+    negation_examples: int = DEFAULT_NEGATION_EXAMPLES
+    embeddings: str = "glove"  # or "none"
+    corpus_cache: Path | None = None
     version: str = MODEL_VERSION
     progress: bool = True
     config: loop.TrainConfig = field(default_factory=loop.TrainConfig)
+
+    def source_names(self) -> tuple[str, ...]:
+        if self.sources is not None:
+            return self.sources
+        return () if self.data is not None else DEFAULT_SOURCES
 
 
 @dataclass(frozen=True)
@@ -67,12 +82,8 @@ class RunSummary:
     vocabulary: Vocabulary
 
 
-def _load(options: RunOptions) -> tuple[LabelledData, str]:
-    if options.data is None:
-        return (
-            load_default_corpus(use_weights=options.use_weights),
-            "column 'confidence' (annotator agreement; blank = 1)",
-        )
+def _csv_source(options: RunOptions) -> Source:
+    assert options.data is not None
     weight_col = (options.weight_col or DEFAULT_WEIGHT_COL) if options.use_weights else None
     data = load_csv(
         options.data,
@@ -82,9 +93,54 @@ def _load(options: RunOptions) -> tuple[LabelledData, str]:
         weight_optional=options.weight_col is None,
         encoding=options.encoding,
     )
-    data.source.setdefault("name", options.data.name)
     used = data.source["weight_column"]
-    return data, f"column {used!r}" if used else "none"
+    return Source(
+        options.data.name,
+        data,
+        {
+            "kind": NATURAL,
+            **data.source,
+            "labels_from": f"column {options.label_col!r}"
+            + (f", rows weighted by column {used!r}" if used else ""),
+        },
+    )
+
+
+def _sources(options: RunOptions) -> list[Source]:
+    built = build_sources(
+        options.source_names(),
+        SourceOptions(
+            vader_threshold=options.vader_threshold,
+            negation_examples=options.negation_examples,
+            seed=options.config.seed,
+            use_weights=options.use_weights,
+            corpus_cache=options.corpus_cache,
+        ),
+    )
+    if options.data is not None:
+        built.append(_csv_source(options))
+    if options.limit is not None:
+        built = [_limited(source, options.limit, options.config.seed) for source in built]
+    return built
+
+
+def _limited(source: Source, limit: int, seed: int) -> Source:
+    """About ``limit`` rows of the source with its label mix (smoke runs)."""
+    rows = stratified_subset(source.data.labels, limit, seed)
+    splits = [source.splits[i] for i in rows] if source.splits is not None else None
+    return Source(source.name, source.data.subset(rows), source.description, splits)
+
+
+def _benchmark_texts(options: RunOptions, labels: list[str]) -> dict | None:
+    """The UCI sentences when the model has positive and negative labels and npm can fetch
+    them; None (with the reason logged) otherwise."""
+    if not {"positive", "negative"} <= set(labels):
+        return None
+    try:
+        return load_uci(options.corpus_cache)
+    except CorpusUnavailable as exc:
+        logger.warning("UCI benchmark skipped: %s", exc)
+        return {"skipped": str(exc)}
 
 
 def _benchmark(model_path: Path, vocabulary: Vocabulary, runs: int = 2000) -> dict:
@@ -118,67 +174,92 @@ def _write_atomically(out: Path, files: dict[str, bytes]) -> None:
 
 
 def run(options: RunOptions) -> RunSummary:
-    """Load, split, train, evaluate, export and check; write model.onnx, tokenizer.json and
-    model_card.json into ``options.out`` (created if missing, those files overwritten)."""
+    """Load and combine the sources, train, evaluate, export and check; write model.onnx,
+    tokenizer.json and model_card.json into ``options.out`` (created if missing, those
+    files overwritten)."""
     config = options.config
-    data, sample_weights = _load(options)
-    if options.limit is not None:
-        data = data.subset(stratified_subset(data.labels, options.limit, config.seed))
-    split = stratified_split(
-        data.labels,
+    sources = _sources(options)
+    labels = sources[0].data.label_names
+    benchmark = _benchmark_texts(options, labels)
+    held_out = (
+        {text_key(text) for part in benchmark.values() for text, _ in part}
+        if benchmark and "skipped" not in benchmark
+        else set()
+    )
+    combined = combine(
+        sources,
+        exclude=held_out,
         validation=options.validation_fraction,
         test=options.test_fraction,
         seed=config.seed,
     )
-    train_data, val_data, test_data = (
-        data.subset(split.train),
-        data.subset(split.validation),
-        data.subset(split.test),
-    )
     vocabulary = Vocabulary.build(
-        train_data.texts,
+        combined.train.texts,
         max_size=options.vocab_size,
         min_count=options.min_count,
         max_tokens=options.max_tokens,
     )
+    initial, embedding = _initial_embedding(options, vocabulary)
     logger.info(
-        "vocabulary: %d tokens; train %d, validation %d, test %d",
+        "vocabulary: %d tokens; train %d, validation %d",
         len(vocabulary),
-        len(train_data),
-        len(val_data),
-        len(test_data),
+        len(combined.train),
+        len(combined.validation),
     )
 
     result = loop.train(
-        train_data,
-        val_data,
+        combined.train,
+        combined.validation,
         vocabulary,
         config,
         use_sample_weights=options.use_weights,
         progress=options.progress,
+        initial_embedding=initial,
     )
+    natural = [s.name for s in sources if s.description.get("kind") == NATURAL]
+    test_data = concat([combined.tests[name] for name in natural], labels)
     torch_probs = loop.predict_probs(result.model, test_data.texts, vocabulary)
 
     with tempfile.TemporaryDirectory(prefix="sentimon-export-") as scratch:
         onnx_path = Path(scratch) / MODEL_FILE
         export.export_onnx(result.model, onnx_path)
         session = export.onnx_session(onnx_path, threads=config.threads)
-        onnx_test = export.onnx_probs(session, test_data.texts, vocabulary)
+
+        def probs(texts: list[str]) -> np.ndarray:
+            return export.onnx_probs(session, texts, vocabulary)
+
+        # Metrics come from onnxruntime: they describe the graph that is served.
+        onnx_test = probs(test_data.texts)
+        test_metrics = {
+            **classification_report(onnx_test, test_data.labels, labels),
+            "computed_on": f"the test splits of {', '.join(natural)}, pooled",
+        }
+        per_source = {
+            name: classification_report(probs(part.texts), part.labels, labels)
+            for name, part in combined.tests.items()
+            if len(part)
+        }
         probe = load_probe()
-        if probe_applies(probe, data.label_names):
-            probe_result = probe_report(
-                probe,
-                export.onnx_probs(session, [t for t, _ in probe], vocabulary),
-                data.label_names,
-            )
+        if probe_applies(probe, labels):
+            probe_result = probe_report(probe, probs([t for t, _ in probe]), labels)
         else:
-            probe_result = {"skipped": f"probe labels are not all among {data.label_names}"}
+            probe_result = {"skipped": f"probe labels are not all among {labels}"}
+        if benchmark is None:
+            benchmark_result = {"skipped": f"needs positive and negative among {labels}"}
+        elif "skipped" in benchmark:
+            benchmark_result = benchmark
+        else:
+            texts = [text for part in benchmark.values() for text, _ in part]
+            benchmark_result = {
+                **polarity_report(benchmark, probs(texts), labels),
+                **UCI_NPM.describe(),
+            }
         latency = _benchmark(onnx_path, vocabulary)
         onnx_bytes = onnx_path.read_bytes()
 
     card = build_card(
-        data=data,
-        split=split,
+        labels=labels,
+        combined=combined,
         vocabulary=vocabulary,
         config=config,
         result=result,
@@ -186,15 +267,20 @@ def run(options: RunOptions) -> RunSummary:
             "limit": options.limit,
             "vocab_size_cap": options.vocab_size,
             "min_count": options.min_count,
-            "validation_fraction": options.validation_fraction,
-            "test_fraction": options.test_fraction,
-            "sample_weights": sample_weights if options.use_weights else "none",
+            "sources": list(options.source_names())
+            + ([options.data.name] if options.data is not None else []),
+            "test_examples": len(test_data),
+            "vader_threshold": options.vader_threshold,
+            "negation_examples": options.negation_examples,
         },
-        # Metrics come from onnxruntime: they describe the graph that is served.
-        test_metrics=classification_report(onnx_test, test_data.labels, data.label_names),
+        embedding=embedding,
+        test_metrics=test_metrics,
+        per_source=per_source,
+        calibration=calibration_report(onnx_test, test_data.labels, CONFIDENCE_BOUNDS),
+        benchmark=benchmark_result,
         parity=export.parity(torch_probs, onnx_test),
         probe=probe_result,
-        reference=reference_distributions(test_data.texts, onnx_test, vocabulary, data.label_names),
+        reference=reference_distributions(test_data.texts, onnx_test, vocabulary, labels),
         latency=latency,
         version=options.version,
     )
@@ -207,3 +293,26 @@ def run(options: RunOptions) -> RunSummary:
         },
     )
     return RunSummary(options.out, card, result.model, vocabulary)
+
+
+def _initial_embedding(
+    options: RunOptions, vocabulary: Vocabulary
+) -> tuple[np.ndarray | None, dict]:
+    if options.embeddings == "none":
+        return None, {"initialised": "random", "dim": options.config.embedding_dim}
+    if options.embeddings != "glove":
+        raise ValueError(f"embeddings must be glove or none, not {options.embeddings!r}")
+    vectors = load_glove()
+    if options.config.embedding_dim != vectors.dim:
+        raise ValueError(
+            f"GloVe vectors have {vectors.dim} dimensions; set the embedding size to "
+            f"{vectors.dim} or train with --embeddings none"
+        )
+    matrix, found = initial_embedding(vocabulary, vectors, options.config.seed)
+    return matrix, {
+        "initialised": "pretrained, then fine-tuned with the network",
+        **vectors.description,
+        "dim": vectors.dim,
+        "vocabulary_tokens_found": found,
+        "vocabulary_tokens": len(vocabulary),
+    }
