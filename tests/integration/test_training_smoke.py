@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 
@@ -20,6 +21,7 @@ from sentimon.model.artifact import load_artifact  # noqa: E402
 from sentimon.model.tokenizer import pad_batch  # noqa: E402
 from sentimon.model.training import pipeline  # noqa: E402
 from sentimon.model.training.loop import TrainConfig, predict_probs  # noqa: E402
+from sentimon.model.training.probe import load_probe  # noqa: E402
 
 pytestmark = pytest.mark.training
 
@@ -133,3 +135,41 @@ def test_cli_trains_prints_a_summary_and_overwrites(tmp_path):
         "model_card.json",
         "tokenizer.json",
     ]
+
+
+def test_a_csv_alone_trains_with_its_own_labels(tmp_path):
+    rows = [("review", "sentiment"), *load_probe()]
+    rows += [(f"{text} Really.", label) for text, label in load_probe()]
+    data = tmp_path / "reviews.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(data),
+            "--text-col",
+            "review",
+            "--label-col",
+            "sentiment",
+            "--embeddings",
+            "none",
+            "--epochs",
+            "1",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    card = load_artifact(out).card
+    assert card["labels"] == ["negative", "positive"]
+    assert list(card["data"]["sources"]) == ["reviews.csv"]
+    assert card["embedding"]["initialised"] == "random"
+    # Two labels: the UCI sentences are scored all the same.
+    assert (
+        card["metrics"]["uci_sentences"].get("n") == 3000
+        or "skipped" in card["metrics"]["uci_sentences"]
+    )

