@@ -114,6 +114,15 @@ def _console_errors(driver: webdriver.Chrome) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
+def test_the_line_under_the_title_shows_the_models_headline_figures(api, info, driver):
+    _open(driver, api.url)
+    line = driver.find_element(By.ID, "model-info").text
+    metrics = info["model"]["metrics"]
+    assert f"{info['model']['name']} {info['model']['version']}" in line
+    assert f"test accuracy {metrics['test']['accuracy'] * 100:.1f}%" in line
+    assert f"UCI reviews {metrics['uci_sentences']['accuracy'] * 100:.1f}%" in line
+
+
 def test_result_shows_label_confidence_scores_and_highlighted_words(api, info, driver):
     _open(driver, api.url)
     driver.find_element(By.ID, "text").send_keys(POSITIVE)

@@ -47,6 +47,8 @@ async function loadInfo() {
     if (Array.isArray(model.labels)) parts.push(`labels: ${model.labels.join(", ")}`);
     if (typeof test.accuracy === "number") parts.push(`test accuracy ${percent(test.accuracy)}`);
     if (typeof test.macro_f1 === "number") parts.push(`macro-F1 ${test.macro_f1.toFixed(3)}`);
+    const reviews = model.metrics?.uci_sentences?.accuracy;
+    if (typeof reviews === "number") parts.push(`UCI reviews ${percent(reviews)}`);
     line.textContent = parts.join(" · ");
   } catch {
     line.textContent = "Model information is unavailable; the service may still be starting.";
