@@ -109,6 +109,15 @@ class Checks:
             raise AssertionError(f"stale: {names} (run python -m sentimon.dashboards)")
         return "the committed JSON is what the code generates"
 
+    def model_quality_rules(self) -> str:
+        from sentimon.model.artifact import default_model_dir, load_artifact
+        from sentimon.quality.write import is_current
+
+        path = self.deploy / "prometheus" / "rules" / "model_quality.yml"
+        if not is_current(path, load_artifact(default_model_dir()).card):
+            raise AssertionError(f"stale: {path} (run python -m sentimon.quality)")
+        return "model_quality.yml is what the shipped model card gives"
+
     def grafana_provisioning(self) -> str:
         files = sorted((self.deploy / "grafana" / "provisioning").rglob("*.yml"))
         for path in files:
@@ -145,6 +154,7 @@ CHECKS: tuple[tuple[str, Callable[[Checks], str]], ...] = (
     ("promtool check rules", Checks.prometheus_rules),
     ("promtool test rules", Checks.prometheus_rule_tests),
     ("amtool check-config", Checks.alertmanager_config),
+    ("model-quality rules", Checks.model_quality_rules),
     ("Grafana dashboards", Checks.grafana_dashboards),
     ("Grafana provisioning", Checks.grafana_provisioning),
     ("Compose", Checks.compose),
