@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
-import onnxruntime as ort
 import pytest
+from onnx_classifier import onnx_classifier
 
 from sentimon.model.artifact import default_model_dir, load_artifact
-from sentimon.model.tokenizer import pad_batch
 from sentimon.model.training.catalog import SourceOptions, build_sources
 from sentimon.model.training.corpora import CorpusUnavailable
 from sentimon.model.training.data import DataError, default_corpus_path
@@ -37,19 +35,7 @@ def artifact():
 
 @pytest.fixture(scope="module")
 def probs(artifact):
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = ort.InferenceSession(artifact.onnx_bytes, options, providers=["CPUExecutionProvider"])
-
-    def run(texts: list[str]) -> np.ndarray:
-        out = []
-        for start in range(0, len(texts), 256):
-            encoded = [artifact.vocabulary.encode(t) for t in texts[start : start + 256]]
-            ids, lengths = pad_batch(encoded)
-            out.append(session.run(["probs"], {"token_ids": ids, "lengths": lengths})[0])
-        return np.concatenate(out)
-
-    return run
+    return onnx_classifier(artifact, threads=2)
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime as ort
 import pytest
+from onnx_classifier import onnx_classifier
 
 from sentimon.model.artifact import MODEL_FILE, default_model_dir, load_artifact
-from sentimon.model.tokenizer import pad_batch
 from sentimon.model.training.probe import load_probe
 
 PLAIN = [
@@ -31,15 +30,7 @@ def artifact():
 
 @pytest.fixture(scope="module")
 def classify(artifact):
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(artifact.onnx_bytes, options, providers=["CPUExecutionProvider"])
-
-    def run(texts: list[str]) -> np.ndarray:
-        ids, lengths = pad_batch([artifact.vocabulary.encode(t) for t in texts])
-        return session.run(["probs"], {"token_ids": ids, "lengths": lengths})[0]
-
-    return run
+    return onnx_classifier(artifact)
 
 
 def test_card_names_the_model_and_its_labels(artifact):
