@@ -11,6 +11,7 @@ import typer
 
 from sentimon.demo.command import demo_command
 from sentimon.model.training.command import train_command
+from sentimon.quality.command import quality_app
 from sentimon.settings import Settings
 from sentimon.stack.command import stack_app
 from sentimon.traffic.command import traffic_command
@@ -75,6 +76,7 @@ app.command("train")(train_command)
 app.command("traffic")(traffic_command)
 
 app.add_typer(stack_app, name="stack")
+app.add_typer(quality_app, name="quality")
 app.command("demo")(demo_command)
 
 alerts_app = typer.Typer(help="Alert delivery.", no_args_is_help=True)

@@ -18,6 +18,11 @@ import psutil
 import pytest
 import yaml
 from servers import NativeStack, native_stack, wait_until
+from typer.testing import CliRunner
+
+from sentimon.cli import app
+from sentimon.model.artifact import default_model_dir, load_artifact
+from sentimon.quality.write import is_current
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted((ROOT / "deploy/prometheus/rules").glob("*.yml"))
@@ -227,6 +232,56 @@ def test_core_panels_show_data_after_traffic(stack, dashboard_queries, traffic, 
         f"data in the {panel} panel ({queries[0]})",
         interval=1,
     )
+
+
+def test_rebaseline_makes_the_live_window_the_models_reference(stack, traffic, tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    rules = tmp_path / "model_quality.yml"
+    predictions = 'sum(increase(model_confidence_count{job="sentimon"}[5m]))'
+    wait_until(
+        lambda: (
+            _has_number(_query(stack, predictions))
+            and float(_query(stack, predictions)[0]["value"][1]) >= 40
+        ),
+        45,
+        "the traffic's predictions in Prometheus",
+        interval=1,
+    )
+    args = ["quality", "rebaseline", "--prometheus", stack.url("prometheus"), "--range", "5m"]
+    args += ["--model-dir", str(model), "--rules", str(rules), "--min-predictions", "10"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for name in ("predicted_label", "confidence", "input_tokens", "unknown_token_ratio"):
+        assert name in result.output
+    card = load_artifact(model).card
+    reference = card["reference_distributions"]
+    assert reference["computed_on"].startswith("live traffic: the 5m before")
+    assert card["reference_history"] == [{"computed_on": "test split", "examples": 6074}]
+    assert reference["examples"] >= 40
+    for name in ("confidence_histogram", "input_tokens_histogram", "unknown_token_ratio_histogram"):
+        histogram = reference[name]
+        assert sum(histogram["counts"]) + histogram["count_above"] == histogram["total"] > 0
+    assert sum(reference["predicted_label_mix"].values()) == pytest.approx(1.0)
+    # The traffic is short English feedback: its token counts sit far from the test split's.
+    assert reference["input_tokens_histogram"]["counts"][-1] == 0
+    assert is_current(rules, card) and not is_current(
+        rules, load_artifact(default_model_dir()).card
+    )
+
+
+def test_rebaseline_refuses_a_window_with_too_little_traffic(stack, tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    before = (model / "model_card.json").read_text()
+    args = ["quality", "rebaseline", "--prometheus", stack.url("prometheus"), "--range", "5m"]
+    args += ["--model-dir", str(model), "--rules", str(tmp_path / "r.yml")]
+    args += ["--min-predictions", "1000000"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "a reference needs at least 1000000" in result.output
+    assert (model / "model_card.json").read_text() == before
+    assert not (tmp_path / "r.yml").exists()
 
 
 # ---- lifecycles of their own ----------------------------------------------------------

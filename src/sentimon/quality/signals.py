@@ -37,7 +37,7 @@ class Signal:
     what: str
 
 
-def _le(bound: float) -> str:
+def le_label(bound: float) -> str:
     """A bound as prometheus_client writes it in ``le``: 1 -> "1.0", 0.05 -> "0.05"."""
     from prometheus_client.utils import floatToGoString
 
@@ -49,7 +49,7 @@ def _histogram_signal(
 ) -> Signal:
     """``open_ended``: values can pass the last bound (token counts; not probabilities)."""
     counts = list(histogram["counts"])
-    bins = [_le(b) for b in histogram["upper_bounds"]]
+    bins = [le_label(b) for b in histogram["upper_bounds"]]
     if open_ended:
         counts.append(histogram.get("count_above", 0))
         bins.append(INF)
@@ -125,7 +125,7 @@ def calibration(card: dict) -> Calibration:
             accuracy.append((lower + upper) / 2)
         lower = upper
     return Calibration(
-        tuple(_le(row["upper_bound"]) for row in table),
+        tuple(le_label(row["upper_bound"]) for row in table),
         tuple(accuracy),
         float(card["metrics"]["test"]["accuracy"]),
     )
