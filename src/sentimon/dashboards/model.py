@@ -10,7 +10,14 @@ from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import heatmap_panel, stat_panel, table_panel, timeseries_panel
 from sentimon.dashboards.promql import INSTANCE, increase, mean, quantile, rate, total
 from sentimon.dashboards.queries import prom, prom_heatmap, prom_table, quantiles
-from sentimon.dashboards.thresholds import CONFIDENCE_FLOOR, OK, WARN, bad_above, bad_below
+from sentimon.dashboards.thresholds import (
+    CONFIDENCE_FLOOR,
+    DRIFT_PSI_ALERT,
+    OK,
+    WARN,
+    bad_above,
+    bad_below,
+)
 from sentimon.dashboards.variables import instance_variable, query_variable
 
 UID = "sentimon-model"
@@ -19,6 +26,8 @@ _SEL = f'{INSTANCE}, model=~"$model"'
 _INFERENCE = "model_inference_duration_seconds"
 _PREDICTIONS = rate("model_predictions_total", _SEL)
 _PREDICTIONS_BY_LABEL = total(_PREDICTIONS, by="label")
+# The model-quality recordings pool every instance of the job (model_quality.yml).
+_QUALITY = 'job="sentimon", model=~"$model"'
 
 
 def _p50_p95(title: str, histogram: str, unit: str, description: str, by: str = "") -> Panel:
@@ -135,6 +144,51 @@ def build() -> Dashboard:
                         steps=((None, OK), (0.3, WARN)),
                         threshold_line=True,
                         description="Share of each input's tokens outside the vocabulary (drift).",
+                    ),
+                ],
+            ),
+            row(
+                "Quality",
+                [
+                    timeseries_panel(
+                        "Accuracy, estimated and tested",
+                        [
+                            prom(f"sentimon:model_accuracy:estimated{{{_QUALITY}}}", "estimated"),
+                            prom(
+                                'max(sentimon:model_accuracy:card_test{model=~"$model"})',
+                                "tested (model card)",
+                            ),
+                        ],
+                        unit="percentunit",
+                        max_val=1,
+                        description="Estimated from live confidence and the card's "
+                        "calibration table over the last hour (no labels needed); "
+                        "the card's test accuracy beside it. Empty below 200 predictions.",
+                    ),
+                    timeseries_panel(
+                        "Drift (PSI) by signal",
+                        [prom(f"sentimon:model_drift:psi{{{_QUALITY}}}", "{{signal}}")],
+                        unit="short",
+                        steps=bad_above(DRIFT_PSI_ALERT),
+                        threshold_line=True,
+                        description="Population stability index of the last hour against "
+                        f"the card's reference; the line is the {DRIFT_PSI_ALERT} alert "
+                        "threshold. Empty below 200 predictions.",
+                    ),
+                    table_panel(
+                        "Live and reference share by bin",
+                        [
+                            prom_table(
+                                "sum by (signal, bin) "
+                                f"(sentimon_bin:model_drift_live:share{{{_QUALITY}}})"
+                            ),
+                            prom_table(
+                                "sum by (signal, bin) (sentimon_bin:model_drift_reference:share)"
+                            ),
+                        ],
+                        hide=("Time", "__name__"),
+                        description="Per signal and bin, the live share over the last hour "
+                        "(Value #A) beside the model card's reference (Value #B).",
                     ),
                 ],
             ),

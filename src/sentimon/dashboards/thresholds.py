@@ -28,6 +28,7 @@ ERROR_SHARE_ALERT = threshold("error_ratio", "critical")  # HighErrorRate (criti
 ERROR_SHARE_WARNING = threshold("error_ratio", "warning")  # HighErrorRate (warning)
 LATENCY_P95_ALERT = threshold("latency_p95_seconds")  # HighRequestLatency, seconds
 CONFIDENCE_FLOOR = threshold("confidence_mean")  # LowModelConfidence
+DRIFT_PSI_ALERT = threshold("drift_psi")  # ModelDrift
 CPU_BUSY_ALERT = threshold("cpu_busy_ratio")  # HostHighCpu
 MEMORY_USED_ALERT = threshold("memory_used_ratio")  # HostHighMemory
 DISK_USED_ALERT = round(1 - threshold("disk_free_ratio"), 6)  # HostLowDiskSpace
