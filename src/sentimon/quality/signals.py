@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from prometheus_client.utils import floatToGoString
 
 # Shares below this are taken as this, so an empty bin on either side gives a finite PSI
 # (the usual guard; Evidently and NannyML clip the same way).
@@ -39,8 +40,6 @@ class Signal:
 
 def le_label(bound: float) -> str:
     """A bound as prometheus_client writes it in ``le``: 1 -> "1.0", 0.05 -> "0.05"."""
-    from prometheus_client.utils import floatToGoString
-
     return floatToGoString(bound)
 
 
