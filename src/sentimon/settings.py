@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentimon.model.artifact import default_model_dir
@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     fault_slow_seconds: float = Field(1.5, ge=0, le=60)
     """Latency added by `X-Inject-Fault: slow`."""
 
+    feedback_key: SecretStr | None = None
+    """Key that signs the feedback tokens, 32 bytes or more, the same for every worker and replica; empty: the key file."""  # noqa: E501
+    feedback_key_file: Path = Path(".sentimon/feedback.key")
+    """Where the feedback key is kept when SENTIMON_FEEDBACK_KEY is empty; created (mode 0600) on first start."""  # noqa: E501
+    feedback_max_age_seconds: int = Field(7 * 86400, ge=60)
+    """How long after a prediction its feedback token is accepted by POST /feedback."""
+
     shutdown_grace_seconds: int = Field(30, ge=0)
     """How long in-flight requests may run after SIGTERM before they are cut."""
 
@@ -67,7 +74,7 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     """Set by `sentimon serve --workers N` for prometheus_client's multiprocess mode; not for users."""  # noqa: E501
 
-    @field_validator("log_dir", mode="before")
+    @field_validator("log_dir", "feedback_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

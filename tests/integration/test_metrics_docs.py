@@ -29,7 +29,11 @@ def _exposed(text: str) -> dict[str, tuple[str, frozenset]]:
 
 def test_docs_and_live_metrics_agree(api):
     with api.client() as client:
-        client.post("/predict", json={"text": "so every labelled series exists"})
+        token = client.post("/predict", json={"text": "so every labelled series exists"}).json()
+        client.post(
+            "/feedback", json={"feedback_token": token["feedback_token"], "label": "neutral"}
+        )
+        client.post("/feedback", json={"feedback_token": "s1.forged", "label": "neutral"})
         text = client.get("/metrics").text
     documented, exposed = _documented(), _exposed(text)
     gpu = {name for name in documented if name.startswith("gpu_")}

@@ -17,7 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from sentimon import __version__
 from sentimon.api.errors import install_error_handlers
 from sentimon.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, access_logger
-from sentimon.api.routes import health, info, metrics, predict, web
+from sentimon.api.routes import feedback, health, info, metrics, predict, web
+from sentimon.feedback.intake import FeedbackIntake
+from sentimon.feedback.key import FeedbackKeyError, load_key
+from sentimon.feedback.token import FeedbackSigner
 from sentimon.model.runtime import Predictor
 from sentimon.observability.exposition import MetricsExposition
 from sentimon.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
@@ -52,6 +55,26 @@ def _watch_for_shutdown(app: FastAPI) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
+def _open_feedback(app: FastAPI, predictor: Predictor) -> None:
+    """Feedback tokens for this model; without a usable key the service serves on, feedback off."""
+    settings: Settings = app.state.settings
+    secret = settings.feedback_key.get_secret_value() if settings.feedback_key else None
+    try:
+        key = load_key(secret, settings.feedback_key_file)
+    except FeedbackKeyError as error:
+        app.state.feedback_off_reason = str(error)
+        logger.error("feedback is off: %s", error)
+        return
+    signer = FeedbackSigner(
+        key,
+        model=predictor.name,
+        version=predictor.version,
+        labels=predictor.labels,
+        max_age_seconds=settings.feedback_max_age_seconds,
+    )
+    app.state.feedback = FeedbackIntake.create(signer)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -67,6 +90,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if metrics:
         metrics.model.bind(model=predictor.name, version=predictor.version, device=predictor.device)
         metrics.model.ready.set(1)
+    _open_feedback(app, predictor)
     app.state.predictor = predictor
     logger.info(
         "model %s %s loaded from %s on %s",
@@ -112,13 +136,16 @@ def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None 
     app.state.settings = settings
     app.state.predictor = None
     app.state.draining = False
+    app.state.feedback = None  # FeedbackIntake, once the model is loaded
+    app.state.feedback_off_reason = None
     app.state.logging = log_setup
     registry = CollectorRegistry()
     app.state.metrics = ServiceMetrics(registry) if settings.metrics_enabled else None
     app.state.exposition = MetricsExposition(registry, settings.prometheus_multiproc_dir)
 
     install_error_handlers(app)
-    for router in (predict.router, health.router, info.router, metrics.router, web.router):
+    routers = (predict.router, feedback.router, health.router, info.router, metrics.router)
+    for router in (*routers, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("sentimon.api", "static")]), name="static")
 

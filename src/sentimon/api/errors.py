@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from sentimon.api.middleware import error_payload
+from sentimon.feedback.intake import REFUSALS
+from sentimon.feedback.token import FeedbackTokenError
 from sentimon.model.errors import InvalidInputError
 
 
@@ -46,6 +48,15 @@ async def _invalid_input(request: Request, exc: InvalidInputError) -> JSONRespon
     return JSONResponse(error_payload("invalid_request", str(exc), _request_id(request)), 422)
 
 
+async def _feedback_refused(request: Request, exc: FeedbackTokenError) -> JSONResponse:
+    metrics = request.app.state.metrics
+    if metrics:
+        metrics.feedback.count_rejected(exc.reason)
+    request.scope["state"].setdefault("log", {})["refused"] = exc.reason
+    status, kind = REFUSALS[exc.reason]
+    return JSONResponse(error_payload(kind, str(exc), _request_id(request)), status)
+
+
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     kinds = {
         404: "not_found",
@@ -65,4 +76,5 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidInputError, _invalid_input)
+    app.add_exception_handler(FeedbackTokenError, _feedback_refused)
     app.add_exception_handler(HTTPException, _http_error)

@@ -45,15 +45,20 @@ class PredictionResult(BaseModel):
     truncated: bool = Field(
         description="The text was longer than the model window; the rest was not read."
     )
+    feedback_token: str | None = Field(
+        description="Send it to POST /feedback with the true label to say whether this was "
+        "right; null when feedback is off (no key)."
+    )
 
     @classmethod
-    def of(cls, p: Prediction) -> PredictionResult:
+    def of(cls, p: Prediction, feedback_token: str | None) -> PredictionResult:
         return cls(
             label=p.label,
             confidence=p.confidence,
             scores=p.scores,
             tokens=p.tokens,
             truncated=p.truncated,
+            feedback_token=feedback_token,
         )
 
 
@@ -79,6 +84,27 @@ class TokenWeight(BaseModel):
 
 class ExplainResponse(PredictResponse):
     attributions: list[TokenWeight]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={"examples": [{"feedback_token": "s1.…", "label": "negative"}]},
+    )
+
+    feedback_token: StrictStr = Field(
+        max_length=1024, description="The feedback_token of the prediction, as received."
+    )
+    label: StrictStr = Field(max_length=128, description="The true label of that text.")
+
+
+class FeedbackResponse(BaseModel):
+    model: str
+    model_version: str
+    predicted_label: str = Field(description="What the model answered.")
+    label: str = Field(description="The true label, as sent.")
+    correct: bool
+    request_id: str
 
 
 class ErrorBody(BaseModel):

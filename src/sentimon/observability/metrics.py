@@ -121,6 +121,34 @@ class ModelMetrics:
             unknown.observe(enc.unknown / len(enc.ids))
 
 
+class FeedbackMetrics:
+    """Feedback on earlier predictions (POST /feedback): taken, by outcome, and refused."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        # `correct` repeats predicted_label == true_label, which PromQL cannot compare:
+        # it adds no series and lets every rule and panel select the right answers.
+        self.given = Counter(
+            "model_feedback",
+            "Feedback taken on earlier predictions, by predicted and true label.",
+            ["model", "version", "predicted_label", "true_label", "correct"],
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "model_feedback_rejected",
+            "Feedback refused, by reason (malformed, forged, expired, other_model, "
+            "unknown_label, repeated).",
+            ["reason"],
+            registry=registry,
+        )
+
+    def count(self, model: str, version: str, predicted: str, true: str) -> None:
+        correct = "true" if predicted == true else "false"
+        self.given.labels(model, version, predicted, true, correct).inc()
+
+    def count_rejected(self, reason: str) -> None:
+        self.rejected.labels(reason).inc()
+
+
 class ServiceMetrics:
     """Everything on one registry: model, HTTP in-progress, log lines."""
 
@@ -129,6 +157,7 @@ class ServiceMetrics:
         disable_created_metrics()
         self.registry = registry
         self.model = ModelMetrics(registry)
+        self.feedback = FeedbackMetrics(registry)
         self.http_inprogress = Gauge(
             "http_requests_inprogress",
             "HTTP requests being served now.",

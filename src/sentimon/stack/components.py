@@ -58,8 +58,10 @@ def _api_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
 
 def _api_env(s: StackSettings, layout: Layout) -> dict[str, str]:
     # Every other SENTIMON_* setting (fault injection, workers, ...) comes from the caller's
-    # environment; the stack owns only where the log file goes, for the collector.
-    return {"SENTIMON_LOG_DIR": str(layout.api_log_dir)}
+    # environment; the stack owns where the log file goes, for the collector, and keeps
+    # the feedback key beside its other state unless the caller names a key file.
+    key_file = os.environ.get("SENTIMON_FEEDBACK_KEY_FILE") or str(layout.root / "feedback.key")
+    return {"SENTIMON_LOG_DIR": str(layout.api_log_dir), "SENTIMON_FEEDBACK_KEY_FILE": key_file}
 
 
 def _receiver_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:

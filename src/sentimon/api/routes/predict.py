@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
@@ -78,6 +79,12 @@ def _log_fields(request: Request, text: str | None, settings: Settings) -> dict:
     return fields
 
 
+def _token_issuer(request: Request) -> Callable[[str], str | None]:
+    """Signs a feedback token for a predicted label; returns None while feedback is off."""
+    intake = request.app.state.feedback
+    return intake.signer.issue if intake is not None else lambda _label: None
+
+
 def _respond(cls: type[_R], p: Prediction, predictor: Predictor, request: Request, **extra) -> _R:
     return cls(
         label=p.label,
@@ -85,6 +92,7 @@ def _respond(cls: type[_R], p: Prediction, predictor: Predictor, request: Reques
         scores=p.scores,
         tokens=p.tokens,
         truncated=p.truncated,
+        feedback_token=_token_issuer(request)(p.label),
         model=predictor.name,
         model_version=predictor.version,
         request_id=request.state.request_id,
@@ -134,8 +142,9 @@ async def predict_batch(body: BatchPredictRequest, request: Request) -> BatchPre
         predictions = await run_in_threadpool(predictor.predict_batch, body.texts)
     else:
         predictions = predictor.predict_batch(body.texts)
+    issue = _token_issuer(request)
     return BatchPredictResponse(
-        results=[PredictionResult.of(p) for p in predictions],
+        results=[PredictionResult.of(p, issue(p.label)) for p in predictions],
         model=predictor.name,
         model_version=predictor.version,
         request_id=request.state.request_id,

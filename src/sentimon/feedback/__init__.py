@@ -1,0 +1,1 @@
+"""Feedback on earlier predictions: signed tokens, their key, and the replay guard."""
