@@ -18,6 +18,13 @@ and for the confidence bins:
     sentimon_bin:model_calibration:accuracy      the card's accuracy per bin, a constant
     sentimon:model_accuracy:estimated            live share x accuracy, summed
     sentimon:model_accuracy:card_test            the card's test accuracy, for reference
+
+and from the feedback on earlier predictions (POST /feedback), over the same window:
+
+    sentimon:model_feedback:increase_window      feedback taken, by model version
+    sentimon:model_accuracy:feedback             share of it that says the model was right
+    sentimon_class:model_recall:feedback         per true label, the share the model got
+    sentimon:model_feedback:coverage             feedback per prediction
 """
 
 from __future__ import annotations
@@ -142,6 +149,42 @@ def _calibration_rules(table: Calibration, card: dict) -> list[dict]:
     return rules
 
 
+def _feedback_rules(window: str) -> list[dict]:
+    """Real accuracy from feedback. Not guarded here: the dashboard shows it beside the
+    feedback count, and the alert asks for enough feedback itself."""
+
+    def taken(by: str, correct: bool = False) -> str:
+        selector = SELECTOR + (', correct="true"' if correct else "")
+        return f"sum by ({by}) (increase(model_feedback_total{{{selector}}}[{window}]))"
+
+    version, recall = "job, model, version", "job, model, version, true_label"
+    return [
+        {"record": "sentimon:model_feedback:increase_window", "expr": taken(version)},
+        {
+            "record": "sentimon:model_accuracy:feedback",
+            # No right answer at all has no series: it counts 0, not "absent".
+            "expr": (
+                f"({taken(version, correct=True)}\n or {taken(version)} * 0)\n"
+                "/ (sentimon:model_feedback:increase_window > 0)"
+            ),
+        },
+        {
+            "record": "sentimon_class:model_recall:feedback",
+            "expr": (
+                f"({taken(recall, correct=True)}\n or {taken(recall)} * 0)\n"
+                f"/ ({taken(recall)} > 0)"
+            ),
+        },
+        {
+            "record": "sentimon:model_feedback:coverage",
+            "expr": (
+                f"{taken('job, model')}\n"
+                "/ (sentimon:model_predictions:increase_window > 0)"
+            ),
+        },
+    ]
+
+
 def render_rules(card: dict, window: str = DEFAULT_WINDOW) -> dict:
     """The rules document for ``card``, drift and estimates over ``window``."""
     rules: list[dict] = [
@@ -151,6 +194,7 @@ def render_rules(card: dict, window: str = DEFAULT_WINDOW) -> dict:
         rules.extend(_signal_rules(signal, window))
     rules.append(_psi_rule())
     rules.extend(_calibration_rules(calibration(card), card))
+    rules.extend(_feedback_rules(window))
     return {"groups": [{"name": GROUP, "rules": rules}]}
 
 
@@ -161,5 +205,5 @@ def header(card: dict, window: str) -> str:
         "# Do not edit: change the card (sentimon train) or the window, and regenerate.\n"
         "# Drift (PSI) of the live traffic over the last {window} against the card's reference\n"
         "# distributions, and accuracy estimated from live confidence and the card's\n"
-        "# calibration table. See docs/model-monitoring.md.\n"
+        "# calibration table; real accuracy from feedback. See docs/model-monitoring.md.\n"
     ).format(name=card["name"], version=card["version"], window=window)
