@@ -63,7 +63,10 @@ def load_key(secret: str | None, key_file: Path) -> bytes:
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError) as error:
-        raise FeedbackKeyError(f"cannot read the feedback key file {key_file}: {error}") from None
+        raise FeedbackKeyError(
+            f"cannot read the feedback key file {key_file}: {error}; fix it, or set "
+            "SENTIMON_FEEDBACK_KEY"
+        ) from None
     try:
         return _create(key_file)
     except OSError as error:
