@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -112,6 +114,37 @@ def _text_content(element: WebElement) -> str:
 
 def _console_errors(driver: webdriver.Chrome) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _feedback_counts(url: str) -> Counter[tuple[str, str, str]]:
+    """model_feedback_total on the API's /metrics by (predicted_label, true_label, correct)."""
+    text = httpx.get(f"{url}/metrics", timeout=10).raise_for_status().text
+    return Counter(
+        {
+            (s.labels["predicted_label"], s.labels["true_label"], s.labels["correct"]): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+            if s.name == "model_feedback_total"
+        }
+    )
+
+
+def _feedback_buttons(driver: webdriver.Chrome) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, "#feedback button")
+
+
+def _feedback_outcome(driver: webdriver.Chrome) -> WebElement:
+    """Wait until the feedback sent from the page has its answer; return where it is shown."""
+    outcome = driver.find_element(By.ID, "feedback-outcome")
+    WebDriverWait(driver, WAIT_S).until(lambda d: outcome.text not in ("", "Sending…"))
+    return outcome
+
+
+def _feedback_requests(driver: webdriver.Chrome) -> int:
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => new URL(e.name).pathname === '/feedback').length"
+    )
 
 
 def test_the_line_under_the_title_shows_the_models_headline_figures(api, info, driver):
@@ -262,4 +295,112 @@ def test_page_loads_nothing_from_other_hosts(api, driver):
         httpx.URL(url).path for url in loaded
     }
     assert all(url.startswith(f"{api.url}/") for url in loaded), loaded
+    assert _console_errors(driver) == []
+
+
+def test_yes_counts_the_prediction_as_correct(api, driver):
+    _open(driver, api.url)
+    _set_text(driver, POSITIVE)
+    label = _analyze(driver).find_element(By.ID, "label").text
+    control = driver.find_element(By.ID, "feedback")
+    assert control.is_displayed() and "Was this right?" in control.text
+    outcome = driver.find_element(By.ID, "feedback-outcome")
+    assert outcome.get_attribute("aria-live") == "polite" and outcome.text == ""
+    before = _feedback_counts(api.url)
+
+    driver.find_element(By.ID, "feedback-yes").click()
+    assert _feedback_outcome(driver).text == "Thanks: counted as correct."
+    assert _feedback_counts(api.url) - before == Counter({(label, label, "true"): 1})
+    assert _console_errors(driver) == []
+
+
+def test_no_then_another_label_counts_it_as_wrong(api, info, driver):
+    _open(driver, api.url)
+    _set_text(driver, NEGATIVE)
+    predicted = _analyze(driver).find_element(By.ID, "label").text
+    choices = driver.find_element(By.ID, "feedback-labels")
+    assert not choices.is_displayed()
+
+    no = driver.find_element(By.ID, "feedback-no")
+    no.click()
+    assert choices.is_displayed() and no.get_attribute("aria-expanded") == "true"
+    buttons = choices.find_elements(By.TAG_NAME, "button")
+    names = [b.text for b in buttons]
+    assert sorted(names) == sorted(set(info["model"]["labels"]) - {predicted})
+    assert driver.switch_to.active_element == buttons[0]  # the keyboard lands on the choices
+    before = _feedback_counts(api.url)
+
+    buttons[-1].click()
+    outcome = _feedback_outcome(driver).text
+    assert outcome == f"Thanks: counted as wrong; the right label was {names[-1]}."
+    assert _feedback_counts(api.url) - before == Counter({(predicted, names[-1], "false"): 1})
+    assert _console_errors(driver) == []
+
+
+def test_feedback_is_sent_once_per_prediction_and_reset_by_the_next(api, driver):
+    _open(driver, api.url)
+    _set_text(driver, POSITIVE)
+    label = _analyze(driver).find_element(By.ID, "label").text
+    before = _feedback_counts(api.url)
+
+    # A double click and a direct call in the same task: only the first gets through.
+    driver.execute_script(
+        "const yes = document.getElementById('feedback-yes');"
+        "yes.click(); yes.click(); sendFeedback(feedback.predicted);"
+    )
+    assert _feedback_outcome(driver).text == "Thanks: counted as correct."
+    assert all(not b.is_enabled() for b in _feedback_buttons(driver))
+    driver.find_element(By.ID, "feedback-yes").click()
+    driver.execute_script("sendFeedback(feedback.predicted);")
+    assert _feedback_requests(driver) == 1
+    assert _feedback_counts(api.url) - before == Counter({(label, label, "true"): 1})
+
+    token = driver.execute_script("return feedback.token;")
+    _set_text(driver, NEGATIVE)
+    _analyze(driver)
+    assert driver.execute_script("return feedback.token;") != token
+    assert all(b.is_enabled() for b in _feedback_buttons(driver))
+    assert driver.find_element(By.ID, "feedback-outcome").text == ""
+    assert not driver.find_element(By.ID, "feedback-labels").is_displayed()
+    assert _console_errors(driver) == []
+
+
+def test_refused_feedback_shows_the_servers_message(api, driver):
+    _open(driver, api.url)
+    _set_text(driver, POSITIVE)
+    label = _analyze(driver).find_element(By.ID, "label").text
+    sent = {"feedback_token": driver.execute_script("return feedback.token;"), "label": label}
+    httpx.post(f"{api.url}/feedback", json=sent, timeout=10).raise_for_status()
+    before = _feedback_counts(api.url)
+
+    driver.find_element(By.ID, "feedback-yes").click()
+    outcome = _feedback_outcome(driver)
+    refused = httpx.post(f"{api.url}/feedback", json=sent, timeout=10)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["message"] in outcome.text
+    assert "request id" in outcome.text and "failed" in outcome.get_attribute("class")
+    assert all(not b.is_enabled() for b in _feedback_buttons(driver))  # the token is spent
+    assert _feedback_counts(api.url) == before
+    # Chromium logs the 409 itself; the page adds no error of its own.
+    assert all("409" in e for e in _console_errors(driver))
+
+
+def test_unreachable_server_leaves_the_feedback_to_send_again(api_factory, driver):
+    server = api_factory()
+    _open(driver, server.url)
+    _set_text(driver, POSITIVE)
+    _analyze(driver)
+    server.stop()
+    driver.find_element(By.ID, "feedback-yes").click()
+    assert "Could not reach the sentimon server" in _feedback_outcome(driver).text
+    assert all(b.is_enabled() for b in _feedback_buttons(driver))
+
+
+def test_feedback_control_is_hidden_when_feedback_is_off(api_factory, driver):
+    server = api_factory({"SENTIMON_FEEDBACK_KEY": "too short"})
+    assert _explain(server.url, POSITIVE)["feedback_token"] is None
+    _open(driver, server.url)
+    _set_text(driver, POSITIVE)
+    _analyze(driver)
+    assert not driver.find_element(By.ID, "feedback").is_displayed()
     assert _console_errors(driver) == []

@@ -7,9 +7,14 @@ const submit = $("submit");
 const counter = $("counter");
 const errorBox = $("error");
 const result = $("result");
+const feedbackBox = $("feedback");
+const feedbackLabels = $("feedback-labels");
+const feedbackNo = $("feedback-no");
 
 let maxChars = null; // from GET /info; null until known
 let busy = false;
+// What "Was this right?" is about: {token, predicted, busy, done}; null when feedback is off.
+let feedback = null;
 
 // The API counts and slices text in Unicode code points (Python str indices);
 // JS strings are UTF-16, so an emoji is one character there but two here.
@@ -22,6 +27,15 @@ function showError(message) {
 
 function announce(message) {
   $("status").textContent = message;
+}
+
+/** What to tell the user about an answer that is not the expected JSON. */
+function serverMessage(res, body) {
+  const id = body?.request_id ? ` (request id ${body.request_id})` : "";
+  const fallback = res.ok
+    ? "The server sent an answer this page cannot read."
+    : `The server answered ${res.status} ${res.statusText}.`;
+  return `${body?.error?.message ?? fallback}${id}`;
 }
 
 function updateCounter() {
@@ -107,8 +121,83 @@ function render(text, r) {
   truncated.hidden = !r.truncated;
   truncated.textContent = `Only the first ${r.tokens} tokens were read; the rest did not count.`;
   $("meta").textContent = `${r.model} ${r.model_version} · request id ${r.request_id}`;
+  resetFeedback(r);
   result.hidden = false;
   announce(`Result: ${r.label}, ${percent(r.confidence)} confident.`);
+}
+
+function labelButton(label) {
+  const button = el("button", "", label);
+  button.type = "button";
+  button.dataset.label = label;
+  button.addEventListener("click", () => sendFeedback(label));
+  return button;
+}
+
+function setFeedbackOutcome(message, failed = false) {
+  const outcome = $("feedback-outcome");
+  outcome.textContent = message;
+  outcome.classList.toggle("failed", failed);
+}
+
+function enableFeedback(enabled) {
+  for (const button of feedbackBox.querySelectorAll("button")) button.disabled = !enabled;
+}
+
+/** Ready "Was this right?" for a new result, or hide it when the API gave no token. */
+function resetFeedback(r) {
+  feedback = r.feedback_token
+    ? { token: r.feedback_token, predicted: r.label, busy: false, done: false }
+    : null;
+  feedbackBox.hidden = feedback === null;
+  const others = Object.keys(r.scores).filter((label) => label !== r.label);
+  feedbackLabels.replaceChildren($("feedback-which"), ...others.map(labelButton));
+  feedbackLabels.hidden = true;
+  feedbackNo.setAttribute("aria-expanded", "false");
+  enableFeedback(true);
+  setFeedbackOutcome("");
+}
+
+async function sendFeedback(label) {
+  const sent = feedback;
+  if (sent === null || sent.busy || sent.done) return;
+  sent.busy = true;
+  enableFeedback(false);
+  setFeedbackOutcome("Sending…");
+  let res = null;
+  let body = null;
+  try {
+    res = await fetch("/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ feedback_token: sent.token, label }),
+    });
+    body = await res.json().catch(() => null);
+  } catch {
+    // no answer at all: nothing was counted, so the user may try again
+  }
+  sent.busy = false;
+  if (sent !== feedback) return; // a new result replaced this one meanwhile
+  if (res === null) {
+    enableFeedback(true);
+    setFeedbackOutcome(
+      "Could not reach the sentimon server; the feedback was not sent. Try again once it is running.",
+      true,
+    );
+    return;
+  }
+  // A 2xx may have been counted and a 4xx refuses this token for good; only a 5xx is worth a retry.
+  sent.done = res.status < 500;
+  enableFeedback(!sent.done);
+  if (res.ok && body !== null) {
+    setFeedbackOutcome(
+      body.correct
+        ? "Thanks: counted as correct."
+        : `Thanks: counted as wrong; the right label was ${body.label}.`,
+    );
+  } else {
+    setFeedbackOutcome(`Not counted: ${serverMessage(res, body)}`, true);
+  }
 }
 
 /** Hide any earlier result (it no longer matches the text) and say what went wrong. */
@@ -155,11 +244,7 @@ async function analyze() {
   if (res === null) {
     fail("Could not reach the sentimon server. Check that it is running, then try again.");
   } else if (!res.ok || body === null) {
-    const id = body?.request_id ? ` (request id ${body.request_id})` : "";
-    const fallback = res.ok
-      ? "The server sent an answer this page cannot read."
-      : `The server answered ${res.status} ${res.statusText}.`;
-    fail(`${body?.error?.message ?? fallback}${id}`);
+    fail(serverMessage(res, body));
   } else {
     render(text, body);
   }
@@ -175,6 +260,13 @@ input.addEventListener("keydown", (event) => {
     event.preventDefault();
     analyze();
   }
+});
+$("feedback-yes").addEventListener("click", () => sendFeedback(feedback?.predicted));
+feedbackNo.addEventListener("click", () => {
+  const open = feedbackLabels.hidden;
+  feedbackLabels.hidden = !open;
+  feedbackNo.setAttribute("aria-expanded", String(open));
+  if (open) feedbackLabels.querySelector("button")?.focus();
 });
 updateCounter();
 loadInfo();
