@@ -55,6 +55,21 @@ def _predict_counts(api: ApiServer) -> dict[str, float]:
     }
 
 
+def _feedback_counts(api: ApiServer) -> dict[str, float]:
+    """model_feedback_total summed by its `correct` label, from the API's own /metrics."""
+    text = httpx.get(f"{api.url}/metrics", timeout=5).text
+    counts = {"true": 0.0, "false": 0.0}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == "model_feedback_total":
+                counts[s.labels["correct"]] += s.value
+    return counts
+
+
+def _feedback_rise(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {correct: after[correct] - before[correct] for correct in before}
+
+
 def test_errors_give_the_asked_share_of_5xx_in_the_summary_and_in_metrics(api):
     before = _predict_counts(api)
     args = ["--scenario", "errors:3", "--rps", "40", "--error-rate", "70", "--seed", "7"]
@@ -133,3 +148,31 @@ def test_ctrl_c_prints_the_summary_and_exits_130(api, json_output):
     else:
         assert "interrupted" in stdout
         assert "total" in stdout and "200:" in stdout
+
+
+def test_feedback_on_every_normal_prediction_reaches_the_api_metric(api):
+    before = _feedback_counts(api)
+    args = ["--scenario", "normal:2", "--rps", "25", "--feedback", "100", "--seed", "3"]
+    total = _summary(_traffic("--url", api.url, "--json", *args))["total"]
+    feedback = total["feedback"]
+    assert total["status"] == {"200": 50}
+    assert feedback["asked"] == feedback["sent"] == feedback["accepted"] == 50
+    assert feedback["refused"] == {} and feedback["no_token"] == 0
+    rise = _feedback_rise(before, _feedback_counts(api))
+    assert rise == {"true": feedback["correct"], "false": 50 - feedback["correct"]}
+    assert feedback["accuracy"] >= 0.8  # the model is right about everyday feedback
+
+
+def test_world_change_feedback_shows_the_model_mostly_wrong(api):
+    before = _feedback_counts(api)
+    args = ["--scenario", "world-change:3", "--rps", "30", "--feedback", "50", "--seed", "5"]
+    summary = _summary(_traffic("--url", api.url, "--json", *args))
+    (phase,) = summary["phases"]
+    feedback = phase["feedback"]
+    assert phase["status"] == {"200": 90}
+    assert 20 <= feedback["accepted"] == feedback["sent"] == feedback["asked"] <= 70
+    assert not summary["warnings"]
+    rise = _feedback_rise(before, _feedback_counts(api))
+    assert rise["true"] + rise["false"] == feedback["accepted"]
+    assert rise["true"] == feedback["correct"]
+    assert rise["false"] > 2 * rise["true"]

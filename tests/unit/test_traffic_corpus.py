@@ -9,11 +9,23 @@ import pytest
 
 from sentimon.model.artifact import default_model_dir
 from sentimon.model.runtime import Predictor
-from sentimon.traffic.corpus import SENTIMENTS, load_texts, low_confidence_texts, normal_texts
+from sentimon.traffic.corpus import (
+    SENTIMENTS,
+    LabelledText,
+    labelled_normal_texts,
+    load_texts,
+    low_confidence_texts,
+    normal_texts,
+    parse_labelled,
+    world_change_texts,
+)
 from sentimon.traffic.scenarios import build_scenario
 
 # deploy/prometheus/rules/thresholds.yml: LowModelConfidence fires below this mean.
 ALERT_MEAN_CONFIDENCE = 0.6
+# deploy/prometheus/rules/thresholds.yml: ModelAccuracyLow fires below this share of
+# feedback saying the prediction was right.
+ALERT_ACCURACY = 0.6
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +35,11 @@ def predictor() -> Predictor:
 
 def _mean_confidence(predictor: Predictor, texts) -> float:
     return statistics.mean(p.confidence for p in predictor.predict_batch(list(texts)))
+
+
+def _accuracy(predictor: Predictor, pool: tuple[LabelledText, ...]) -> float:
+    predictions = predictor.predict_batch([item.text for item in pool])
+    return statistics.mean(p.label == item.label for p, item in zip(predictions, pool, strict=True))
 
 
 def test_pools_are_sizeable_and_free_of_duplicates():
@@ -62,3 +79,42 @@ def test_drift_texts_are_longer_and_mostly_unknown_words(predictor):
     assert statistics.mean(p.tokens for p in drift) > 4 * statistics.mean(p.tokens for p in normal)
     assert unknown_ratio(drift) > 0.25 > 4 * unknown_ratio(normal)
     assert any(p.truncated for p in drift)
+
+
+def test_normal_texts_are_labelled_by_their_file():
+    pool = labelled_normal_texts()
+    assert [item.text for item in pool] == list(normal_texts())
+    for sentiment in SENTIMENTS:
+        assert {i.text for i in pool if i.label == sentiment} == set(load_texts(sentiment))
+
+
+def test_world_change_texts_all_carry_a_label_in_a_balanced_mix():
+    pool = world_change_texts()
+    assert len(pool) >= 100
+    assert len({item.text for item in pool}) == len(pool)
+    shares = {s: sum(item.label == s for item in pool) / len(pool) for s in SENTIMENTS}
+    assert min(shares.values()) >= 0.25, shares
+    assert not {item.text for item in pool} & set(normal_texts())
+    assert not any(item.text.startswith("#") or "\t" in item.text for item in pool)
+
+
+def test_labelled_lines_parse_and_a_bad_one_is_named():
+    content = "# a comment\n\npositive\tthis slaps\nnegative\t yeah right \n"
+    assert parse_labelled(content, "x") == (
+        LabelledText("this slaps", "positive"),
+        LabelledText("yeah right", "negative"),
+    )
+    for bad in ("positive this slaps", "happy\tthis slaps", "neutral\t  "):
+        with pytest.raises(ValueError, match=r"x\.txt line 2: expected 'label<TAB>text'"):
+            parse_labelled(f"# header\n{bad}\n", "x")
+
+
+def test_the_model_gets_the_normal_pool_right_so_the_accuracy_alert_stays_quiet(predictor):
+    assert _accuracy(predictor, labelled_normal_texts()) >= 0.8 > ALERT_ACCURACY
+
+
+def test_the_world_changed_under_the_model_and_only_feedback_shows_it(predictor):
+    pool = world_change_texts()
+    assert _accuracy(predictor, pool) < 0.4 < ALERT_ACCURACY
+    # Still confident: the confidence alert does not see the change.
+    assert _mean_confidence(predictor, [item.text for item in pool]) > 0.65

@@ -13,7 +13,7 @@ import pytest
 from sentimon.traffic.report import run_summary
 from sentimon.traffic.runner import HttpSender, TrafficRun, run_chain
 from sentimon.traffic.scenarios import Phase, TrafficRequest, build_scenario
-from sentimon.traffic.stats import Outcome
+from sentimon.traffic.stats import NO_TOKEN, FeedbackOutcome, Outcome
 
 
 class SlowSender:
@@ -36,9 +36,18 @@ class SlowSender:
         return Outcome(200, None, self.seconds)
 
 
-def _run(chain: list[tuple[str, float]], send, *, rps: float, concurrency: int = 1000):
+def _run(
+    chain: list[tuple[str, float]],
+    send,
+    *,
+    rps: float,
+    concurrency: int = 1000,
+    feedback: float = 0.0,
+):
     run = TrafficRun("http://fake", concurrency)
-    plan = [(Phase(name, seconds), build_scenario(name)) for name, seconds in chain]
+    plan = [
+        (Phase(name, seconds), build_scenario(name, feedback=feedback)) for name, seconds in chain
+    ]
     started = time.monotonic()
     asyncio.run(
         run_chain(run, plan, base_rps=rps, send=send, rng=random.Random(0), drain_seconds=2)
@@ -166,3 +175,115 @@ def test_http_sender_turns_transport_errors_into_outcomes():
 
     outcome = asyncio.run(go())
     assert (outcome.status, outcome.error) == (None, "ConnectError")
+
+
+class FeedbackSender:
+    """Answers 200 at once; requests asking for feedback get it, every fifth refused (409)."""
+
+    def __init__(self) -> None:
+        self.requests: list[TrafficRequest] = []
+
+    async def __call__(self, request: TrafficRequest) -> Outcome:
+        self.requests.append(request)
+        if not request.feedback:
+            return Outcome(200, None, 0.001)
+        refused = sum(r.feedback for r in self.requests) % 5 == 0
+        verdict = FeedbackOutcome(409, None) if refused else FeedbackOutcome(200, None, True)
+        return Outcome(200, None, 0.001, verdict)
+
+
+def test_the_feedback_share_of_a_run_is_respected_and_counted_apart():
+    sender = FeedbackSender()
+    run, _ = _run([("normal", 0.5)], sender, rps=1000, feedback=40)
+    (phase,) = run.phases
+    asked = sum(r.feedback for r in sender.requests)
+    assert phase.sent == len(sender.requests) == 500
+    assert asked / phase.sent == pytest.approx(0.40, abs=0.07)
+    assert all(r.true_label for r in sender.requests)
+    assert phase.feedback_asked == phase.feedback_sent == asked
+    assert phase.feedback_refused == {409: asked // 5}
+    assert phase.feedback_accepted == phase.feedback_correct == asked - asked // 5
+    # Feedback is not a prediction: statuses and latencies count /predict alone.
+    assert phase.statuses == {200: 500} and len(phase.latencies) == 500
+    row = run_summary(run, time.monotonic())["total"]["feedback"]
+    assert (row["sent"], row["refused"]) == (asked, {"409": asked // 5})
+
+
+def test_a_run_of_texts_without_a_true_label_sends_no_feedback():
+    sender = FeedbackSender()
+    run, _ = _run([("low-confidence", 0.1), ("drift", 0.1)], sender, rps=500, feedback=100)
+    assert len(sender.requests) == 100
+    assert not any(r.feedback or r.true_label for r in sender.requests)
+    assert all(p.feedback_asked == p.feedback_sent == 0 for p in run.phases)
+
+
+def _mock_api(feedback_answer, *, token: str | None = "tok-1", predict_status: int = 200):
+    """A MockTransport API: /predict hands out `token`, /feedback answers `feedback_answer`."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/predict":
+            return httpx.Response(
+                predict_status, json={"label": "positive", "feedback_token": token}
+            )
+        return feedback_answer(request)
+
+    return httpx.MockTransport(handler), seen
+
+
+def _send_all(transport: httpx.MockTransport, *requests: TrafficRequest) -> list[Outcome]:
+    async def go() -> list[Outcome]:
+        async with httpx.AsyncClient(base_url="http://api", transport=transport) as client:
+            send = HttpSender(client)
+            return [await send(request) for request in requests]
+
+    return asyncio.run(go())
+
+
+def test_http_sender_sends_the_true_label_with_the_token_after_timing_the_prediction():
+    def slow_verdict(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.2)  # a slow POST /feedback must not show in the prediction's latency
+        return httpx.Response(200, json={"correct": False, "label": "negative"})
+
+    transport, seen = _mock_api(slow_verdict)
+    (outcome,) = _send_all(transport, TrafficRequest("yeah right", None, "negative", True))
+    assert [r.url.path for r in seen] == ["/predict", "/feedback"]
+    assert json.loads(seen[1].content) == {"feedback_token": "tok-1", "label": "negative"}
+    assert (outcome.status, outcome.error) == (200, None)
+    assert outcome.seconds < 0.15
+    assert outcome.feedback == FeedbackOutcome(200, None, False)
+
+
+def test_http_sender_sends_no_feedback_unless_asked_and_the_prediction_succeeded():
+    transport, seen = _mock_api(lambda request: httpx.Response(200, json={"correct": True}))
+    outcomes = _send_all(
+        transport,
+        TrafficRequest("lovely", None, "positive", False),  # not asked
+        TrafficRequest("lovely", None, None, True),  # no true label
+    )
+    failing, failing_seen = _mock_api(lambda r: httpx.Response(200), predict_status=500)
+    outcomes += _send_all(failing, TrafficRequest("lovely", "error", "positive", True))
+    assert [r.url.path for r in seen + failing_seen] == ["/predict"] * 3
+    assert [o.feedback for o in outcomes] == [None, None, None]
+
+
+def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_errors():
+    refusing, _ = _mock_api(
+        lambda request: httpx.Response(409, json={"error": {"type": "conflict"}})
+    )
+    (refused,) = _send_all(refusing, TrafficRequest("ok", None, "neutral", True))
+    assert refused.feedback == FeedbackOutcome(409, None)
+
+    tokenless, seen = _mock_api(lambda request: httpx.Response(200), token=None)
+    (off,) = _send_all(tokenless, TrafficRequest("ok", None, "neutral", True))
+    assert off.feedback == FeedbackOutcome(None, NO_TOKEN)
+    assert [r.url.path for r in seen] == ["/predict"]
+
+    def reset(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("peer closed", request=request)
+
+    broken, _ = _mock_api(reset)
+    (lost,) = _send_all(broken, TrafficRequest("ok", None, "neutral", True))
+    assert (lost.status, lost.error) == (200, None)
+    assert lost.feedback == FeedbackOutcome(None, "RemoteProtocolError")

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import io
 from array import array
 
 import pytest
+from rich.console import Console
 
+from sentimon.traffic.display import summary_table
 from sentimon.traffic.report import failure, phase_summary, run_summary
 from sentimon.traffic.runner import TrafficRun
 from sentimon.traffic.scenarios import TrafficRequest
-from sentimon.traffic.stats import Outcome, PhaseStats, combine, latency_summary
+from sentimon.traffic.stats import (
+    NO_TOKEN,
+    FeedbackOutcome,
+    Outcome,
+    PhaseStats,
+    combine,
+    latency_summary,
+)
 
 PLAIN = TrafficRequest("fine")
 ERROR = TrafficRequest("fine", "error")
 SLOW = TrafficRequest("fine", "slow")
+WITH_FEEDBACK = TrafficRequest("fine", None, "positive", True)
 
 
 def _phase(number: int = 1, scenario: str = "normal", rps: float = 10.0) -> PhaseStats:
@@ -143,3 +154,93 @@ def test_asked_for_errors_count_as_success_and_so_does_one_200():
     _send(mostly_down, PLAIN, Outcome(None, "ConnectError", 0.001), times=9)
     _send(mostly_down, PLAIN, Outcome(200, None, 0.001))
     assert failure(_summary(mostly_down)) is None
+
+
+def _with_feedback(feedback: FeedbackOutcome, seconds: float = 0.002) -> Outcome:
+    return Outcome(200, None, seconds, feedback)
+
+
+def test_feedback_is_counted_apart_from_the_predictions():
+    stats = _phase()
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, True)), times=6)
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, False)), times=2)
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(409, None)))
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(422, None)))
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(None, "ReadTimeout")))
+    _send(stats, WITH_FEEDBACK, Outcome(503, None, 0.002))  # no prediction, no feedback
+    _send(stats, PLAIN, Outcome(200, None, 0.002), times=3)
+    row = phase_summary(stats, now=110.0)
+    assert row["feedback"] == {
+        "asked": 12,
+        "sent": 11,
+        "accepted": 8,
+        "refused": {"409": 1, "422": 1},
+        "transport_errors": {"ReadTimeout": 1},
+        "no_token": 0,
+        "correct": 6,
+        "accuracy": 0.75,
+    }
+    # The predictions' own figures know nothing of the feedback that followed them.
+    assert row["status"] == {"200": 14, "503": 1}
+    assert row["transport_errors"] == {}
+    assert row["latency_ms"]["count"] == 15
+
+
+def test_refused_feedback_is_a_warning_not_a_failed_run():
+    stats = _phase()
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, True)), times=3)
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(409, None)), times=2)
+    summary = _summary(stats)
+    (warning,) = summary["warnings"]
+    assert "phase 1 (normal): 2 of 5 feedback not accepted (2 x HTTP 409)" in warning
+    assert failure(summary) is None
+
+
+def test_predictions_without_a_feedback_token_say_feedback_is_off():
+    stats = _phase()
+    _send(stats, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(None, NO_TOKEN)), times=4)
+    summary = _summary(stats)
+    assert summary["total"]["feedback"]["no_token"] == 4
+    assert summary["total"]["feedback"]["sent"] == 0
+    (warning,) = summary["warnings"]
+    assert "to send feedback on 4 predictions but none carried a feedback_token" in warning
+    assert "feedback is off on the API" in warning
+
+
+def test_a_run_without_feedback_reports_none():
+    stats = _phase()
+    _send(stats, PLAIN, Outcome(200, None, 0.001), times=3)
+    feedback = _summary(stats)["total"]["feedback"]
+    assert feedback["asked"] == feedback["sent"] == feedback["accepted"] == 0
+    assert feedback["accuracy"] is None
+
+
+def test_the_total_adds_the_phases_feedback():
+    a, b = _phase(1, "normal"), _phase(2, "world-change")
+    _send(a, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, True)), times=9)
+    _send(a, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, False)))
+    _send(b, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, True)), times=2)
+    _send(b, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, False)), times=8)
+    _send(b, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(409, None)))
+    summary = _summary(a, b)
+    assert [p["feedback"]["accuracy"] for p in summary["phases"]] == [0.9, 0.2]
+    total = summary["total"]["feedback"]
+    assert (total["asked"], total["accepted"], total["correct"]) == (21, 20, 11)
+    assert total["refused"] == {"409": 1} and total["accuracy"] == 0.55
+
+
+def test_the_table_shows_feedback_only_when_the_run_sent_some():
+    def rendered(stats: PhaseStats) -> str:
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(summary_table(_summary(stats), "traffic"))
+        return console.export_text()
+
+    plain = _phase()
+    _send(plain, PLAIN, Outcome(200, None, 0.001), times=3)
+    assert "feedback" not in rendered(plain)
+    fed = _phase(scenario="world-change")
+    _send(fed, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, True)))
+    _send(fed, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(200, None, False)), times=3)
+    _send(fed, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(409, None)))
+    text = rendered(fed)
+    assert "feedback" in text and "4/5 25% 409:1" in text

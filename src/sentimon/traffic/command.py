@@ -113,6 +113,16 @@ def traffic_command(
             "the API honours it with SENTIMON_FAULT_INJECTION=1).",
         ),
     ] = 70.0,
+    feedback: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=100,
+            help="Percent of successful predictions of texts with a known true label "
+            "(normal, errors, slow, spike, world-change) followed by POST /feedback with "
+            "that label.",
+        ),
+    ] = 0.0,
     concurrency: Annotated[
         int,
         typer.Option(
@@ -124,7 +134,7 @@ def traffic_command(
         10.0
     ),
     seed: Annotated[
-        int | None, typer.Option(help="Seed for the choice of texts and faults.")
+        int | None, typer.Option(help="Seed for the choice of texts, faults and feedback.")
     ] = None,
     json_output: Annotated[
         bool,
@@ -136,7 +146,9 @@ def traffic_command(
     Scenarios: normal (everyday positive, negative and neutral feedback), errors
     (--error-rate percent ask for a 500), low-confidence (texts the model is unsure of),
     slow (every request asks for a slow answer), drift (long out-of-domain texts),
-    spike (normal at ten times --rps). Faults need SENTIMON_FAULT_INJECTION=1 on the API.
+    spike (normal at ten times --rps), world-change (sarcasm and new slang the model
+    misreads; with --feedback its real accuracy falls). Faults need
+    SENTIMON_FAULT_INJECTION=1 on the API.
 
     Exits 0; 1 when no request succeeded; 130 on Ctrl-C, after the summary.
     """
@@ -144,7 +156,9 @@ def traffic_command(
         phases = parse_chain(scenario, duration)
     except ChainError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--scenario'") from None
-    plan = [(p, build_scenario(p.scenario, error_rate=error_rate)) for p in phases]
+    plan = [
+        (p, build_scenario(p.scenario, error_rate=error_rate, feedback=feedback)) for p in phases
+    ]
     run = TrafficRun(_check_url(url), concurrency)
     options = {"rps": rps, "seed": seed, "timeout": timeout}
     try:

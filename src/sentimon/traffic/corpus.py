@@ -2,26 +2,75 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 SENTIMENTS = ("positive", "negative", "neutral")
 
 
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    """A text and its true label, which the generator can send back as feedback."""
+
+    text: str
+    label: str
+
+
+def _read(name: str) -> str:
+    source = resources.files("sentimon.traffic").joinpath("corpus", f"{name}.txt")
+    return source.read_text(encoding="utf-8")
+
+
+def _lines(content: str, name: str) -> list[tuple[int, str]]:
+    """(line number, stripped line) of a corpus file, blank and '#' lines skipped."""
+    lines = ((n, line.strip()) for n, line in enumerate(content.splitlines(), start=1))
+    found = [(n, line) for n, line in lines if line and not line.startswith("#")]
+    if not found:
+        raise ValueError(f"traffic corpus {name!r} is empty")
+    return found
+
+
 @cache
 def load_texts(name: str) -> tuple[str, ...]:
     """The texts of corpus/<name>.txt: one per line, blank and '#' lines skipped."""
-    source = resources.files("sentimon.traffic").joinpath("corpus", f"{name}.txt")
-    lines = (line.strip() for line in source.read_text(encoding="utf-8").splitlines())
-    texts = tuple(line for line in lines if line and not line.startswith("#"))
-    if not texts:
-        raise ValueError(f"traffic corpus {name!r} is empty")
-    return texts
+    return tuple(line for _, line in _lines(_read(name), name))
+
+
+def parse_labelled(content: str, name: str) -> tuple[LabelledText, ...]:
+    """Texts of a labelled corpus file: one `label<TAB>text` a line, label one of SENTIMENTS.
+
+    Raises:
+        ValueError: naming the first line that is not of that form.
+    """
+    texts = []
+    for number, line in _lines(content, name):
+        label, tab, text = line.partition("\t")
+        if not tab or label not in SENTIMENTS or not text.strip():
+            raise ValueError(
+                f"traffic corpus {name}.txt line {number}: expected 'label<TAB>text' "
+                f"with label one of {', '.join(SENTIMENTS)}, got {line[:60]!r}"
+            )
+        texts.append(LabelledText(text.strip(), label))
+    return tuple(texts)
+
+
+@cache
+def load_labelled(name: str) -> tuple[LabelledText, ...]:
+    """The labelled texts of corpus/<name>.txt (see parse_labelled)."""
+    return parse_labelled(_read(name), name)
 
 
 def normal_texts() -> tuple[str, ...]:
     """Everyday feedback; the mix of sentiments is the mix of line counts in the files."""
-    return tuple(text for sentiment in SENTIMENTS for text in load_texts(sentiment))
+    return tuple(item.text for item in labelled_normal_texts())
+
+
+def labelled_normal_texts() -> tuple[LabelledText, ...]:
+    """Everyday feedback, each text labelled with the sentiment its file is named after."""
+    return tuple(
+        LabelledText(text, sentiment) for sentiment in SENTIMENTS for text in load_texts(sentiment)
+    )
 
 
 def low_confidence_texts() -> tuple[str, ...]:
@@ -32,3 +81,8 @@ def low_confidence_texts() -> tuple[str, ...]:
 def drift_sentences() -> tuple[str, ...]:
     """Out-of-domain sentences, joined several at a time by the drift scenario."""
     return load_texts("drift")
+
+
+def world_change_texts() -> tuple[LabelledText, ...]:
+    """Sarcasm and new slang with their true labels, most of which the shipped model misreads."""
+    return load_labelled("world_change")

@@ -37,8 +37,29 @@ def _behind(row: dict[str, Any]) -> Text:
     return Text(", ".join(parts), style="yellow") if parts else Text("-", style="dim")
 
 
+def _feedback(row: dict[str, Any]) -> Text:
+    feedback = row["feedback"]
+    if not feedback["asked"]:
+        return Text("-", style="dim")
+    all_in = feedback["accepted"] == feedback["sent"]
+    text = Text(f"{feedback['accepted']}/{feedback['sent']}", style="green" if all_in else "yellow")
+    if feedback["accuracy"] is not None:
+        text.append(f" {feedback['accuracy']:.0%}")
+    for code, n in feedback["refused"].items():
+        text.append(f" {code}:{n}", style="red")
+    for kind, n in feedback["transport_errors"].items():
+        text.append(f" {kind}:{n}", style="bold red")
+    if feedback["no_token"]:
+        text.append(f" no token:{feedback['no_token']}", style="yellow")
+    return text
+
+
 def summary_table(summary: dict[str, Any], title: str) -> Table:
-    """Per phase and in total: rate achieved against target, outcomes, latency percentiles."""
+    """Per phase and in total: rate achieved against target, outcomes, latency percentiles.
+
+    A run that asks for feedback gets one more column: feedback accepted of sent, the
+    accuracy it gave, and what was refused.
+    """
     table = Table(
         title=title,
         title_justify="left",
@@ -53,6 +74,9 @@ def summary_table(summary: dict[str, Any], title: str) -> Table:
     table.add_column("status / errors")
     for name in ("p50", "p95", "p99"):
         table.add_column(name, justify="right", no_wrap=True)
+    with_feedback = summary["total"]["feedback"]["asked"] > 0
+    if with_feedback:
+        table.add_column("feedback\nok/sent acc")
     rows = [*summary["phases"], summary["total"]] if summary["phases"] else []
     for row in rows:
         is_total = row["phase"] == 0
@@ -67,6 +91,7 @@ def summary_table(summary: dict[str, Any], title: str) -> Table:
             _ms(latency["p50"]),
             _ms(latency["p95"]),
             _ms(latency["p99"]),
+            *([_feedback(row)] if with_feedback else []),
             style="bold" if is_total else None,
             end_section=len(rows) > 1 and row is rows[-2],
         )

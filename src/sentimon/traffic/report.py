@@ -12,6 +12,10 @@ from sentimon.traffic.stats import LATE_AFTER_SECONDS, PhaseStats, combine, late
 _NOT_SLOW_SECONDS = 0.05
 _LATE_WARN_SHARE = 0.01
 _FAULTS_OFF = "the API ignores X-Inject-Fault unless it runs with SENTIMON_FAULT_INJECTION=1"
+_FEEDBACK_OFF = (
+    "feedback is off on the API (no usable key: see SENTIMON_FEEDBACK_KEY in "
+    "docs/configuration.md and the API's log)"
+)
 
 
 def _achieved_rps(p: PhaseStats, elapsed: float) -> float:
@@ -47,6 +51,21 @@ def phase_summary(p: PhaseStats, now: float) -> dict[str, Any]:
         "faults_asked": dict(sorted(p.faults_asked.items())),
         "injected_errors": p.injected_errors,
         "latency_ms": latency_summary(p.latencies),
+        "feedback": _feedback_summary(p),
+    }
+
+
+def _feedback_summary(p: PhaseStats) -> dict[str, Any]:
+    accepted = p.feedback_accepted
+    return {
+        "asked": p.feedback_asked,
+        "sent": p.feedback_sent,
+        "accepted": accepted,
+        "refused": {str(code): n for code, n in sorted(p.feedback_refused.items())},
+        "transport_errors": dict(sorted(p.feedback_errors.items())),
+        "no_token": p.feedback_no_token,
+        "correct": p.feedback_correct,
+        "accuracy": round(p.feedback_correct / accepted, 4) if accepted else None,
     }
 
 
@@ -84,6 +103,20 @@ def _phase_warnings(p: PhaseStats, now: float, concurrency: int) -> list[str]:
                 f"{name} asked for slow answers but the median latency was "
                 f"{median_ms:.1f} ms: {_FAULTS_OFF}"
             )
+    if p.feedback_no_token and not p.feedback_sent:
+        found.append(
+            f"{name} was to send feedback on {p.feedback_no_token} predictions but none "
+            f"carried a feedback_token: {_FEEDBACK_OFF}"
+        )
+    refused = p.feedback_refused
+    if refused or p.feedback_errors:
+        seen = [f"{n} x HTTP {code}" for code, n in sorted(refused.items())]
+        seen += [f"{n} x {kind}" for kind, n in sorted(p.feedback_errors.items())]
+        found.append(
+            f"{name}: {refused.total() + p.feedback_errors.total()} of "
+            f"{p.feedback_sent} feedback not accepted ({', '.join(seen)}); "
+            "the API's log says why"
+        )
     return found
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from sentimon.traffic.scenarios import FAULT_HEADER, Phase, Scenario, TrafficRequest
-from sentimon.traffic.stats import Outcome, PhaseStats
+from sentimon.traffic.stats import NO_TOKEN, FeedbackOutcome, Outcome, PhaseStats
 
 Sender = Callable[[TrafficRequest], Awaitable[Outcome]]
 
@@ -38,7 +38,11 @@ class TrafficRun:
 
 
 class HttpSender:
-    """POSTs each request to /predict and times it; transport errors become outcomes."""
+    """POSTs each request to /predict and times it; transport errors become outcomes.
+
+    A request that asks for feedback and gets a 2xx is followed by POST /feedback with
+    its true label and the prediction's feedback_token, after the prediction was timed.
+    """
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
@@ -52,7 +56,34 @@ class HttpSender:
             )
         except httpx.HTTPError as exc:  # refused, reset, timed out, protocol errors
             return Outcome(None, type(exc).__name__, time.perf_counter() - start)
-        return Outcome(response.status_code, None, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        feedback = None
+        if request.feedback and request.true_label and response.is_success:
+            feedback = await self._feedback(response, request.true_label)
+        return Outcome(response.status_code, None, seconds, feedback)
+
+    async def _feedback(self, prediction: httpx.Response, label: str) -> FeedbackOutcome:
+        token = _field(prediction, "feedback_token")
+        if not isinstance(token, str):
+            return FeedbackOutcome(None, NO_TOKEN)
+        try:
+            response = await self._client.post(
+                "/feedback", json={"feedback_token": token, "label": label}
+            )
+        except httpx.HTTPError as exc:
+            return FeedbackOutcome(None, type(exc).__name__)
+        if not response.is_success:
+            return FeedbackOutcome(response.status_code, None)
+        return FeedbackOutcome(response.status_code, None, _field(response, "correct") is True)
+
+
+def _field(response: httpx.Response, name: str) -> object:
+    """`name` from a JSON object body; None when the body is not one."""
+    try:
+        body = response.json()
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    return body.get(name) if isinstance(body, dict) else None
 
 
 async def _send_one(

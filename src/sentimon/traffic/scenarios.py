@@ -7,7 +7,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sentimon.traffic.corpus import drift_sentences, low_confidence_texts, normal_texts
+from sentimon.traffic.corpus import (
+    LabelledText,
+    drift_sentences,
+    labelled_normal_texts,
+    low_confidence_texts,
+    world_change_texts,
+)
 
 # The header the API honours when SENTIMON_FAULT_INJECTION=1 (api/routes/predict.py).
 FAULT_HEADER = "X-Inject-Fault"
@@ -19,17 +25,26 @@ _DRIFT_SENTENCES = (4, 14)
 
 @dataclass(frozen=True, slots=True)
 class TrafficRequest:
-    """One POST /predict: its text and the fault it asks the API to inject, if any."""
+    """One POST /predict: its text, the fault it asks the API to inject, and its feedback.
+
+    `true_label` is known for texts from labelled pools; with `feedback` set, a successful
+    prediction is followed by POST /feedback with that label.
+    """
 
     text: str
     fault: str | None = None
+    true_label: str | None = None
+    feedback: bool = False
+
+
+Draw = Callable[[random.Random], TrafficRequest]  # one request, chosen with the run's rng
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     rate_factor: float  # multiplies --rps
-    draw: Callable[[random.Random], TrafficRequest]
+    draw: Draw
 
 
 # Name -> what it does, in the order --help and the docs list them.
@@ -40,44 +55,71 @@ SCENARIOS: dict[str, str] = {
     "slow": "normal texts, each asking for a slow answer (X-Inject-Fault: slow)",
     "drift": "long texts from other fields and languages, full of words the model never saw",
     "spike": f"normal texts at {SPIKE_FACTOR} times --rps",
+    "world-change": "everyday-looking feedback in sarcasm and new slang that the model "
+    "mostly gets wrong, confidently; with --feedback its real accuracy falls",
 }
 
 
-def _pick(texts: tuple[str, ...]) -> Callable[[random.Random], TrafficRequest]:
+def _pick(texts: tuple[str, ...]) -> Draw:
     return lambda rng: TrafficRequest(rng.choice(texts))
 
 
-def _errors(share: float) -> Callable[[random.Random], TrafficRequest]:
-    texts = normal_texts()
-    return lambda rng: TrafficRequest(rng.choice(texts), "error" if rng.random() < share else None)
+def _pick_labelled(
+    pool: tuple[LabelledText, ...],
+    feedback_share: float,
+    fault: Callable[[random.Random], str | None] = lambda rng: None,
+) -> Draw:
+    """Draw from a labelled pool: each request carries its text's true label."""
+
+    def draw(rng: random.Random) -> TrafficRequest:
+        item = rng.choice(pool)
+        asked = fault(rng)
+        # Drawn even without feedback, so that a --seed picks the same texts either way.
+        wants_feedback = rng.random() < feedback_share
+        return TrafficRequest(item.text, asked, item.label, wants_feedback)
+
+    return draw
 
 
-def _slow() -> Callable[[random.Random], TrafficRequest]:
-    texts = normal_texts()
-    return lambda rng: TrafficRequest(rng.choice(texts), "slow")
+def _error_fault(share: float) -> Callable[[random.Random], str | None]:
+    return lambda rng: "error" if rng.random() < share else None
 
 
-def _drift() -> Callable[[random.Random], TrafficRequest]:
+def _drift() -> Draw:
     sentences = drift_sentences()
     return lambda rng: TrafficRequest(
         " ".join(rng.sample(sentences, rng.randint(*_DRIFT_SENTENCES)))
     )
 
 
-def build_scenario(name: str, *, error_rate: float = 70.0) -> Scenario:
-    """The scenario called `name`; `error_rate` (percent) applies to `errors` only."""
+def build_scenario(name: str, *, error_rate: float = 70.0, feedback: float = 0.0) -> Scenario:
+    """The scenario called `name`.
+
+    Args:
+        name: one of SCENARIOS.
+        error_rate: percent of `errors` requests that ask for a 500.
+        feedback: percent of requests with a known true label (every scenario but
+            low-confidence and drift) that send it to POST /feedback after a
+            successful prediction; 0 sends none.
+    """
+    if not 0 <= feedback <= 100:
+        raise ValueError(f"feedback must be a percent from 0 to 100, not {feedback!r}")
+    share = feedback / 100
     if name == "normal":
-        return Scenario(name, 1, _pick(normal_texts()))
+        return Scenario(name, 1, _pick_labelled(labelled_normal_texts(), share))
     if name == "errors":
-        return Scenario(name, 1, _errors(error_rate / 100))
+        fault = _error_fault(error_rate / 100)
+        return Scenario(name, 1, _pick_labelled(labelled_normal_texts(), share, fault))
     if name == "low-confidence":
         return Scenario(name, 1, _pick(low_confidence_texts()))
     if name == "slow":
-        return Scenario(name, 1, _slow())
+        return Scenario(name, 1, _pick_labelled(labelled_normal_texts(), share, lambda rng: "slow"))
     if name == "drift":
         return Scenario(name, 1, _drift())
     if name == "spike":
-        return Scenario(name, SPIKE_FACTOR, _pick(normal_texts()))
+        return Scenario(name, SPIKE_FACTOR, _pick_labelled(labelled_normal_texts(), share))
+    if name == "world-change":
+        return Scenario(name, 1, _pick_labelled(world_change_texts(), share))
     raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
 
 

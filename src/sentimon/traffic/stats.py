@@ -15,14 +15,32 @@ from sentimon.traffic.scenarios import TrafficRequest
 # would notice.
 LATE_AFTER_SECONDS = 0.025
 
+# FeedbackOutcome.error when the prediction carried no feedback_token (feedback off on
+# the API), so no POST /feedback was sent.
+NO_TOKEN = "no feedback_token"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackOutcome:
+    """How the POST /feedback that followed a prediction ended."""
+
+    status: int | None  # None: a transport error, or not sent (NO_TOKEN)
+    error: str | None  # exception class name, or NO_TOKEN
+    correct: bool | None = None  # the API's verdict on accepted feedback
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """How one request ended: an HTTP status, or the kind of transport error."""
+    """How one request ended: an HTTP status, or the kind of transport error.
+
+    `seconds` times the prediction alone; the feedback that follows it, if any, is
+    counted apart so that it moves neither the latencies nor the statuses.
+    """
 
     status: int | None
     error: str | None  # exception class name (ConnectError, ReadTimeout, ...)
     seconds: float
+    feedback: FeedbackOutcome | None = None
 
 
 @dataclass
@@ -45,6 +63,11 @@ class PhaseStats:
     errors: Counter[str] = field(default_factory=Counter)
     faults_asked: Counter[str] = field(default_factory=Counter)  # fault -> requests sent
     injected_errors: int = 0  # asked for `error` and got a 5xx
+    feedback_asked: int = 0  # requests sent that were to be followed by feedback
+    feedback_no_token: int = 0  # predictions that succeeded without a feedback_token
+    feedback_statuses: Counter[int] = field(default_factory=Counter)  # of POST /feedback
+    feedback_errors: Counter[str] = field(default_factory=Counter)
+    feedback_correct: int = 0  # accepted feedback the API found the prediction right for
     # Every response's latency in seconds, kept whole so that percentiles are exact
     # (8 bytes a request: a million requests is 8 MB). A fixed-bucket histogram would
     # give percentiles only as fine as its buckets, and averaging per-interval
@@ -61,9 +84,13 @@ class PhaseStats:
         self.sent += 1
         if request.fault:
             self.faults_asked[request.fault] += 1
+        if request.feedback:
+            self.feedback_asked += 1
 
     def record(self, request: TrafficRequest, outcome: Outcome) -> None:
         self.completed += 1
+        if outcome.feedback:
+            self._record_feedback(outcome.feedback)
         if outcome.status is None:
             self.errors[outcome.error or "unknown"] += 1
             return
@@ -71,6 +98,29 @@ class PhaseStats:
         self.latencies.append(outcome.seconds)
         if request.fault == "error" and outcome.status >= 500:
             self.injected_errors += 1
+
+    def _record_feedback(self, feedback: FeedbackOutcome) -> None:
+        if feedback.error == NO_TOKEN:
+            self.feedback_no_token += 1
+        elif feedback.status is None:
+            self.feedback_errors[feedback.error or "unknown"] += 1
+        else:
+            self.feedback_statuses[feedback.status] += 1
+            self.feedback_correct += bool(feedback.correct)
+
+    @property
+    def feedback_sent(self) -> int:
+        """POST /feedback requests that went out, answered or not."""
+        return self.feedback_statuses.total() + self.feedback_errors.total()
+
+    @property
+    def feedback_accepted(self) -> int:
+        return sum(n for status, n in self.feedback_statuses.items() if status // 100 == 2)
+
+    @property
+    def feedback_refused(self) -> Counter[int]:
+        """POST /feedback answered with anything but a 2xx, by status."""
+        return Counter({s: n for s, n in self.feedback_statuses.items() if s // 100 != 2})
 
     @property
     def responses(self) -> int:
@@ -86,6 +136,20 @@ class PhaseStats:
         return (self.ended if self.ended is not None else now) - self.started
 
 
+_ADDED = (
+    "scheduled",
+    "sent",
+    "skipped",
+    "late",
+    "completed",
+    "injected_errors",
+    "feedback_asked",
+    "feedback_no_token",
+    "feedback_correct",
+)
+_COUNTERS = ("statuses", "errors", "faults_asked", "feedback_statuses", "feedback_errors")
+
+
 def combine(phases: list[PhaseStats], now: float) -> PhaseStats:
     """The whole run as one phase; its target is the time-weighted mean of the phases'."""
     total = PhaseStats(0, "total", 0.0, sum(p.planned_seconds for p in phases))
@@ -94,12 +158,11 @@ def combine(phases: list[PhaseStats], now: float) -> PhaseStats:
         seconds = p.elapsed(now)
         elapsed += seconds
         total.target_rps += p.target_rps * seconds
-        for name in ("scheduled", "sent", "skipped", "late", "completed", "injected_errors"):
+        for name in _ADDED:
             setattr(total, name, getattr(total, name) + getattr(p, name))
         total.max_lateness = max(total.max_lateness, p.max_lateness)
-        total.statuses.update(p.statuses)
-        total.errors.update(p.errors)
-        total.faults_asked.update(p.faults_asked)
+        for name in _COUNTERS:
+            getattr(total, name).update(getattr(p, name))
         total.latencies.extend(p.latencies)
     started = [p.started for p in phases if p.started is not None]
     if started:
