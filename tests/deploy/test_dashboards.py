@@ -197,26 +197,19 @@ def test_every_query_uses_a_provisioned_datasource(dashboards):
                 assert variable["datasource"]["uid"] in uids
 
 
-def test_rates_use_rate_interval_and_log_counts_use_interval():
-    for name, exprs in _raw_queries("prometheus").items():
-        for expr in exprs:
+def test_rates_use_rate_interval_totals_use_the_range_and_log_counts_use_interval(dashboards):
+    for name, dashboard in dashboards.items():
+        for panel, target in iter_targets(dashboard):
             # Label values are regexes, whose [...] are character classes, not windows.
-            without_strings = re.sub(r'"[^"]*"', '""', expr)
-            for window in re.findall(r"\[([^\]]+)\]", without_strings):
-                assert window == "$__rate_interval", f"{name}: {expr}"
-    for name, exprs in _raw_queries("loki").items():
-        for expr in exprs:
-            for window in re.findall(r"\[([^\]]+)\]", expr):
-                assert window == "$__interval", f"{name}: {expr}"
-
-
-def _raw_queries(uid: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for name in DASHBOARDS:
-        for panel, target in iter_targets(build_json(name)):
-            if (target.get("datasource") or panel.get("datasource"))["uid"] == uid:
-                found.setdefault(name, []).append(target["expr"])
-    return found
+            windows = re.findall(r"\[([^\]]+)\]", re.sub(r'"[^"]*"', '""', target["expr"]))
+            if (target.get("datasource") or panel["datasource"])["uid"] == "loki":
+                allowed = {"$__interval"}
+            elif target.get("instant"):
+                # One value for the whole time picked (the confusion matrix), or a rate now.
+                allowed = {"$__range", "$__rate_interval"}
+            else:
+                allowed = {"$__rate_interval"}
+            assert set(windows) <= allowed, f"{name}: {panel['title']}: {target['expr']}"
 
 
 def _recorded() -> set[str]:
@@ -229,6 +222,120 @@ def _recorded() -> set[str]:
         for rule in group["rules"]
         if "record" in rule
     }
+
+
+def row_panels(dashboard: dict, title: str) -> list[dict]:
+    """The panels under one row header, open or collapsed."""
+    panels, current = [], None
+    for panel in dashboard["panels"]:
+        if panel["type"] == "row":
+            current = panel["title"]
+            if current == title:
+                panels += panel.get("panels", [])
+        elif current == title:
+            panels.append(panel)
+    return panels
+
+
+def panel_reading(panels: list[dict], series: str) -> dict:
+    """The one panel whose queries read `series`."""
+    found = [p for p in panels if any(series in t["expr"] for t in p.get("targets", []))]
+    assert len(found) == 1, f"{len(found)} panels read {series}"
+    return found[0]
+
+
+def threshold_constant(name: str) -> float:
+    """`sentimon:threshold:<name>` as thresholds.yml writes it, read here independently."""
+    path = ROOT / "deploy/prometheus/rules/thresholds.yml"
+    (expr,) = [
+        rule["expr"]
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if rule.get("record") == f"sentimon:threshold:{name}"
+    ]
+    return float(re.fullmatch(r"vector\(([0-9.]+)\)", expr.strip()).group(1))
+
+
+@pytest.fixture(scope="module")
+def quality(dashboards) -> list[dict]:
+    panels = row_panels(dashboards["model"], "Quality")
+    assert panels, "the Model dashboard has no Quality row"
+    return panels
+
+
+def test_accuracy_panel_draws_real_estimated_and_tested_with_the_alert_line(quality):
+    panel = panel_reading(quality, "sentimon:model_accuracy:feedback")
+    exprs = [t["expr"] for t in panel["targets"]]
+    assert any("sentimon:model_accuracy:estimated" in e for e in exprs), exprs
+    assert any("sentimon:model_accuracy:card_test" in e for e in exprs), exprs
+    real = next(t for t in panel["targets"] if "model_accuracy:feedback" in t["expr"])
+    assert "{{version}}" in real["legendFormat"]  # the recording is per model version
+    defaults = panel["fieldConfig"]["defaults"]
+    assert defaults["unit"] == "percentunit" and defaults["max"] == 1
+    # Red below ModelAccuracyLow's threshold, drawn as a line.
+    assert defaults["thresholds"]["steps"] == [
+        {"color": "red", "value": None},
+        {"color": "green", "value": threshold_constant("accuracy")},
+    ]
+    assert defaults["custom"]["thresholdsStyle"]["mode"].startswith("line")
+
+
+def test_confusion_matrix_is_true_label_by_predicted_label_over_the_time_range(quality):
+    (matrix,) = [
+        p
+        for p in quality
+        if any(t["id"] == "groupingToMatrix" for t in p.get("transformations", []))
+    ]
+    assert matrix["type"] == "table"
+    (target,) = matrix["targets"]  # groupingToMatrix takes a single frame
+    assert target["instant"] is True and target["format"] == "table"
+    query = re.fullmatch(
+        r"sum by \(([\w, ]+)\) \(increase\(model_feedback_total\{([^}]*)\}\[\$__range\]\)\)",
+        target["expr"],
+    )
+    assert query, target["expr"]
+    assert {label.strip() for label in query.group(1).split(",")} == {
+        "true_label",
+        "predicted_label",
+    }
+    assert 'instance=~"$instance"' in query.group(2) and 'model=~"$model"' in query.group(2)
+
+    steps = matrix["transformations"]
+    at = [t["id"] for t in steps].index("groupingToMatrix")
+    assert steps[at]["options"] == {
+        "rowField": "true_label",
+        "columnField": "predicted_label",
+        "valueField": "Value",
+        "emptyValue": "zero",  # a pair nobody reported is 0, not a blank
+    }
+    # Nothing before the matrix may drop the Value column it reads.
+    for step in steps[:at]:
+        assert "Value" not in step["options"].get("excludeByName", {}), step
+    # Columns, then rows, in label order (groupingToMatrix keeps the order it meets them).
+    assert steps[at - 1] == {"id": "sortBy", "options": {"sort": [{"field": "predicted_label"}]}}
+    assert steps[at + 1]["id"] == "sortBy"
+    assert steps[at + 1]["options"]["sort"][0]["field"] == "true_label\\predicted_label"
+
+
+def test_quality_row_shows_recall_coverage_and_refused_feedback(quality):
+    recall = panel_reading(quality, "sentimon_class:model_recall:feedback")
+    assert "{{true_label}}" in recall["targets"][0]["legendFormat"]
+    assert recall["fieldConfig"]["defaults"]["unit"] == "percentunit"
+
+    coverage = panel_reading(quality, "sentimon:model_feedback:coverage")
+    assert coverage["fieldConfig"]["defaults"]["unit"] == "percentunit"
+
+    flow = panel_reading(quality, "model_feedback_rejected_total")
+    by_expr = {t["expr"]: t.get("legendFormat", "") for t in flow["targets"]}
+    refused = next(e for e in by_expr if "model_feedback_rejected_total" in e)
+    assert refused.startswith("sum by (reason) (rate(") and "{{reason}}" in by_expr[refused]
+    assert any(e.startswith("sum(rate(model_feedback_total{") for e in by_expr), by_expr
+
+
+def test_every_quality_panel_says_what_it_shows(quality):
+    assert len(quality) >= 7
+    for panel in quality:
+        assert len(panel.get("description", "")) > 40, panel["title"]
 
 
 def test_every_metric_is_documented_or_from_a_known_exporter(dashboards):

@@ -1,17 +1,35 @@
-"""Model: inference time, confidence, predicted labels and input drift."""
+"""Model: inference time, confidence, predicted labels, input drift and quality."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
+from grafana_foundation_sdk.builders.table import Panel as TablePanel
 from grafana_foundation_sdk.builders.timeseries import Panel
 
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import heatmap_panel, stat_panel, table_panel, timeseries_panel
-from sentimon.dashboards.promql import INSTANCE, increase, mean, quantile, rate, total
+from sentimon.dashboards.panels import (
+    heatmap_panel,
+    matrix_panel,
+    stat_panel,
+    table_panel,
+    timeseries_panel,
+)
+from sentimon.dashboards.promql import (
+    INSTANCE,
+    increase,
+    increase_over_range,
+    mean,
+    quantile,
+    rate,
+    total,
+)
 from sentimon.dashboards.queries import prom, prom_heatmap, prom_table, quantiles
 from sentimon.dashboards.thresholds import (
+    ACCURACY_ALERT,
+    ACCURACY_MIN_FEEDBACK,
     CONFIDENCE_FLOOR,
+    DRIFT_MIN_PREDICTIONS,
     DRIFT_PSI_ALERT,
     OK,
     WARN,
@@ -36,11 +54,101 @@ def _p50_p95(title: str, histogram: str, unit: str, description: str, by: str = 
     )
 
 
+def _accuracy() -> Panel:
+    return timeseries_panel(
+        "Accuracy: real, estimated, tested",
+        [
+            prom(f"sentimon:model_accuracy:feedback{{{_QUALITY}}}", "real (feedback) {{version}}"),
+            prom(f"sentimon:model_accuracy:estimated{{{_QUALITY}}}", "estimated"),
+            prom('max(sentimon:model_accuracy:card_test{model=~"$model"})', "tested (model card)"),
+        ],
+        unit="percentunit",
+        max_val=1,
+        steps=bad_below(ACCURACY_ALERT),
+        threshold_line=True,
+        description="Real: share of the last hour's feedback (POST /feedback) saying the model "
+        "was right, per version. Estimated: from live confidence and the card's calibration "
+        f"table, no labels needed (empty below {DRIFT_MIN_PREDICTIONS} predictions). Tested: "
+        f"the model card's test accuracy. The line is ModelAccuracyLow's {ACCURACY_ALERT:.0%}, "
+        f"which counts only with {ACCURACY_MIN_FEEDBACK} feedbacks or more in the hour (see "
+        "Feedback coverage). Real well below tested: the model is wrong on today's texts; "
+        "find the mistake in the confusion matrix. Real falling while estimated holds: it is "
+        "confidently wrong, which drift and confidence alerts miss (runbook ModelAccuracyLow).",
+    )
+
+
+def _recall_by_true_label() -> Panel:
+    return timeseries_panel(
+        "Recall by true label (feedback)",
+        [prom(f"sentimon_class:model_recall:feedback{{{_QUALITY}}}", "{{true_label}} {{version}}")],
+        unit="percentunit",
+        max_val=1,
+        description="Per true label (what the user says the text was), the share of the last "
+        "hour's feedback the model got right. A label far below the others is the class the "
+        "model misses; its row in the confusion matrix shows what it takes it for. A label "
+        "with a handful of feedbacks jumps between 0 and 100%: read it with the matrix counts.",
+    )
+
+
+def _confusion_matrix() -> TablePanel:
+    return matrix_panel(
+        "Confusion matrix (feedback over the time range)",
+        prom_table(
+            total(
+                increase_over_range("model_feedback_total", _SEL), by="true_label, predicted_label"
+            )
+        ),
+        rows="true_label",
+        columns="predicted_label",
+        corner="true \\ predicted",
+        no_value="no feedback",
+        description="Feedback taken over the dashboard's time range: a row per true label (what "
+        "the user says), a column per predicted label (what the model said); the diagonal is "
+        "right answers. The biggest cell off the diagonal is the mistake the model makes most "
+        "(for example neutral taken for positive): collect those texts for retraining. Widen "
+        "the time range for more feedback; counts come from increase(), rounded.",
+    )
+
+
+def _feedback_coverage() -> Panel:
+    return timeseries_panel(
+        "Feedback coverage (feedback per prediction)",
+        [prom(f"sentimon:model_feedback:coverage{{{_QUALITY}}}", "feedback per prediction")],
+        unit="percentunit",
+        description="Feedback taken in the last hour per prediction made in it, every instance "
+        "pooled. Real accuracy and recall stand on this share: at 1% they are a few users' "
+        f"opinion, and ModelAccuracyLow waits for {ACCURACY_MIN_FEEDBACK} feedbacks in the "
+        "hour. A fall to zero while predictions go on: the clients stopped sending feedback, or "
+        "it is refused (next panel).",
+    )
+
+
+def _feedback_taken_and_refused() -> Panel:
+    return timeseries_panel(
+        "Feedback / s, taken and refused by reason",
+        [
+            prom(total(rate("model_feedback_total", _SEL)), "taken"),
+            # Refusals carry no model label: the token that would name it may be the fault.
+            prom(
+                total(rate("model_feedback_rejected_total", INSTANCE), by="reason"),
+                "refused: {{reason}}",
+            ),
+        ],
+        unit="short",
+        description="POST /feedback taken and refused per second. forged: the signature does "
+        "not match, mostly workers or replicas with different SENTIMON_FEEDBACK_KEY (or a "
+        "client making tokens up); expired: older than SENTIMON_FEEDBACK_MAX_AGE_SECONDS; "
+        "other_model: a token from another model version, expected for a while after a "
+        "rollout; repeated: a second feedback on one prediction (client retries); malformed, "
+        "unknown_label: a client bug. A wave of one reason is one client or one deployment.",
+    )
+
+
 def build() -> Dashboard:
     return sentimon_dashboard(
         UID,
         "sentimon / Model",
-        "Inference time, confidence, predictions and input drift.",
+        "Inference time, confidence, predictions, input drift, and quality from feedback.",
         variables=[
             instance_variable(),
             query_variable("model", "model", f"label_values(model_info{{{INSTANCE}}}, model)"),
@@ -149,22 +257,9 @@ def build() -> Dashboard:
             ),
             row(
                 "Quality",
+                [_accuracy(), _recall_by_true_label(), _confusion_matrix()],
+                [_feedback_coverage(), _feedback_taken_and_refused()],
                 [
-                    timeseries_panel(
-                        "Accuracy, estimated and tested",
-                        [
-                            prom(f"sentimon:model_accuracy:estimated{{{_QUALITY}}}", "estimated"),
-                            prom(
-                                'max(sentimon:model_accuracy:card_test{model=~"$model"})',
-                                "tested (model card)",
-                            ),
-                        ],
-                        unit="percentunit",
-                        max_val=1,
-                        description="Estimated from live confidence and the card's "
-                        "calibration table over the last hour (no labels needed); "
-                        "the card's test accuracy beside it. Empty below 200 predictions.",
-                    ),
                     timeseries_panel(
                         "Drift (PSI) by signal",
                         [prom(f"sentimon:model_drift:psi{{{_QUALITY}}}", "{{signal}}")],
@@ -173,7 +268,7 @@ def build() -> Dashboard:
                         threshold_line=True,
                         description="Population stability index of the last hour against "
                         f"the card's reference; the line is the {DRIFT_PSI_ALERT} alert "
-                        "threshold. Empty below 200 predictions.",
+                        f"threshold. Empty below {DRIFT_MIN_PREDICTIONS} predictions.",
                     ),
                     table_panel(
                         "Live and reference share by bin",

@@ -189,6 +189,53 @@ def table_panel(
     return _with_targets(panel, targets)
 
 
+def matrix_panel(
+    title: str,
+    target: PromQuery,
+    *,
+    rows: str,
+    columns: str,
+    corner: str,
+    description: str = "",
+    no_value: str = "none",
+    height: int = 8,
+) -> table.Panel:
+    """One instant table query as a matrix: a row per value of the label `rows`, a column per
+    value of `columns`, in label order, each cell the query's value (0 where it has no series).
+    """
+    # groupingToMatrix names its first column `rows\columns`, and orders rows and columns
+    # as they first appear: sorting by the column label before, and by that first column
+    # after, puts both in label order (sortBy reads one field only).
+    first = f"{rows}\\{columns}"
+    return _with_targets(
+        _titled(table.Panel(), title, description)
+        .no_value(no_value)
+        .decimals(0)
+        .with_transformation(_sort_by(columns))
+        .with_transformation(
+            DataTransformerConfig(
+                id_val="groupingToMatrix",
+                options={
+                    "rowField": rows,
+                    "columnField": columns,
+                    "valueField": "Value",
+                    "emptyValue": "zero",
+                },
+            )
+        )
+        .with_transformation(_sort_by(first))
+        .with_transformation(
+            DataTransformerConfig(id_val="organize", options={"renameByName": {first: corner}})
+        )
+        .height(height),
+        [target],
+    )
+
+
+def _sort_by(field: str) -> DataTransformerConfig:
+    return DataTransformerConfig(id_val="sortBy", options={"sort": [{"field": field}]})
+
+
 def heatmap_panel(
     title: str, target: PromQuery, *, unit: str, description: str = "", height: int = 8
 ) -> heatmap.Panel:

@@ -1,7 +1,8 @@
 """PromQL builders and the selectors more than one dashboard uses.
 
-Windows are Grafana's `$__rate_interval`; `generate.promql_queries` replaces it (and the
-other variables) with concrete values for the tests.
+Windows are Grafana's `$__rate_interval`, or `$__range` for an instant query that totals the
+dashboard's time range; `generate.promql_queries` replaces them (and the other variables)
+with concrete values for the tests.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from sentimon.dashboards.rule_source import real_filesystem
 
 WINDOW = "[$__rate_interval]"
+RANGE = "[$__range]"
 
 INSTANCE = 'instance=~"$instance"'
 SENTIMON_JOB = 'job="sentimon"'
@@ -27,6 +29,11 @@ def rate(metric: str, selector: str = "") -> str:
 
 def increase(metric: str, selector: str = "") -> str:
     return f"increase({series(metric, selector)}{WINDOW})"
+
+
+def increase_over_range(metric: str, selector: str = "") -> str:
+    """The increase over the dashboard's whole time range (for instant queries)."""
+    return f"increase({series(metric, selector)}{RANGE})"
 
 
 def total(expr: str, by: str = "") -> str:
