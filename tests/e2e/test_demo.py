@@ -1,4 +1,7 @@
-"""`sentimon demo --fast`: the whole drill, from an empty state directory to a stopped stack."""
+"""`sentimon demo --fast --only service`: from an empty state directory to a stopped stack.
+
+The model's part of the drill has its own test, on a faster profile (test_model_alerts.py).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ pytestmark = pytest.mark.skipif(
 
 def test_the_drill_walks_both_alerts_from_calm_to_firing_to_resolved(tmp_path):
     stack = native_stack(tmp_path / "demo", env={"COLUMNS": "200"})
-    result = stack.sentimon("demo", "--fast", "--down", "--rps", "10", timeout=600)
+    result = stack.sentimon(
+        "demo", "--fast", "--only", "service", "--down", "--rps", "10", timeout=600
+    )
     output = result.stdout
     assert result.returncode == 0, output + result.stderr
 

@@ -12,8 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sentimon.demo.drill import WATCHED, Step, StepResult, drill_steps, run_step
+from sentimon.demo.baseline import drill_reference
+from sentimon.demo.drill import WATCHED, Step, StepResult, drill_steps, parse_parts, run_step
 from sentimon.demo.watch import AlertWatcher, Transition
+from sentimon.quality.rebaseline import RebaselineError
+from sentimon.settings import Settings
 from sentimon.stack import launcher
 from sentimon.stack.launcher import StackError
 from sentimon.stack.render import duration_seconds
@@ -59,6 +62,20 @@ def _check_faults(api_url: str) -> None:
         raise typer.Exit(1)
 
 
+def _make_reference(settings: StackSettings, url: str, seconds: float, console: Console) -> None:
+    try:
+        done = drill_reference(settings, url, Settings().model_dir, seconds)
+    except (RebaselineError, StackError) as error:
+        console.print(f"[red]could not make the drift reference[/]: {error}")
+        raise typer.Exit(1) from None
+    shifts = ", ".join(f"{name} {value:.2f}" for name, value in done.shift.items())
+    console.print(
+        f"  drift reference: the last {seconds:.0f} s ({done.predictions} predictions); "
+        f"PSI against the card's: {shifts}. Prometheus reloaded its rules.",
+        soft_wrap=True,
+    )
+
+
 def _summary(results: list[StepResult]) -> Table:
     table = Table("step", "traffic", "goal", "reached after", box=None, pad_edge=False)
     for r in results:
@@ -79,31 +96,63 @@ def demo_command(
             "timing divided by 20, 1 s scrapes (only when the stack is not running yet)."
         ),
     ] = False,
+    time_scale: Annotated[
+        float, typer.Option(min=1, help="With --fast: divide by this instead of 20.")
+    ] = FAST["time_scale"],
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Run only this part: `drift`, `accuracy` (each about 1.5 to 2 hours in "
+            "production timings), `model` (both) or `service` (errors and confidence, "
+            "about 17 minutes). Repeatable."
+        ),
+    ] = None,
     calm: Annotated[
         float | None, typer.Option(help="Seconds of normal traffic first [default: 4 scrapes].")
     ] = None,
+    baseline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds of normal traffic that become the drift reference "
+            "[default: 20 min / scale]."
+        ),
+    ] = None,
     step_timeout: Annotated[
         float | None,
-        typer.Option(help="Give up on a step after this many seconds [default: 15 min / scale]."),
+        typer.Option(
+            help="Give up on a step after this many seconds [default: 15 min / scale; "
+            "2 h / scale for the steps that wait on a one-hour window]."
+        ),
     ] = None,
     down: Annotated[bool, typer.Option(help="Stop the stack at the end.")] = False,
 ) -> None:
-    """Walk HighErrorRate and LowModelConfidence from calm to firing to resolved."""
-    settings = StackSettings(**FAST) if fast else StackSettings()
+    """Walk the model's alerts (ModelDrift, ModelAccuracyLow) and the service's
+    (HighErrorRate, LowModelConfidence) from calm to firing to resolved."""
+    try:
+        parts = parse_parts(only)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--only") from None
+    settings = StackSettings(**{**FAST, "time_scale": time_scale}) if fast else StackSettings()
     console = Console(highlight=False)
     _ensure_stack(settings, console)
     urls = {
         name: f"http://127.0.0.1:{getattr(settings, f'{name}_port')}"
         for name in ("api", "prometheus", "alertmanager", "receiver")
     }
-    _check_faults(urls["api"])
+    if "service" in parts:
+        _check_faults(urls["api"])
     console.print(
         f"Watch it: {urls['prometheus']}/alerts  {urls['alertmanager']}/#/alerts  "
         f"{urls['receiver']}/alerts  (and Grafana's Overview where Grafana runs)"
     )
     scale = settings.time_scale
     calm_seconds = calm if calm is not None else 4 * duration_seconds(settings.scrape_interval)
-    timeout = step_timeout if step_timeout is not None else max(60.0, 900 / scale)
+    baseline_seconds = baseline if baseline is not None else 1200 / scale
+
+    def timeout(step: Step) -> float:
+        if step_timeout is not None:
+            return step.minimum + step_timeout
+        return step.minimum + (max(120.0, 7200 / scale) if step.slow else max(60.0, 900 / scale))
 
     def show(step: Step, since_step: float, t: Transition) -> None:
         source = _SOURCE[t.key.source]
@@ -115,7 +164,7 @@ def demo_command(
 
     watcher = AlertWatcher(urls["prometheus"], urls["alertmanager"], WATCHED, urls["receiver"])
     watcher.poll()  # what is already there is no change
-    steps, results = drill_steps(calm_seconds), []
+    steps, results = drill_steps(calm_seconds, baseline_seconds, parts), []
     try:
         for step in steps:
             console.print(
@@ -128,13 +177,15 @@ def demo_command(
                     watcher=watcher,
                     rps=rps,
                     error_rate=error_rate,
-                    timeout=timeout,
+                    timeout=timeout(step),
                     on_transition=show,
                 )
             )
             results.append(result)
             if not result.reached:
                 break
+            if step.rebaseline:
+                _make_reference(settings, urls["prometheus"], result.seconds, console)
     except KeyboardInterrupt:
         console.print("interrupted")
     finally:

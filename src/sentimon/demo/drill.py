@@ -3,6 +3,10 @@
 Each step sends one traffic scenario until the alert state it waits for is seen (or its
 time runs out), while a watcher reports every state change in Prometheus, Alertmanager
 and the webhook receiver, timed from the start of the step that caused it.
+
+Two parts: the model's (drift and real accuracy, over a one-hour window: an hour or
+two each in production timings) and the service's (errors and confidence, minutes).
+The model part runs first, from a drift reference made of its own first traffic.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from sentimon.traffic.stats import PhaseStats
 
 # Traffic goes out in chunks this long, so a step stops soon after its goal is met.
 CHUNK_SECONDS = 2.0
-WATCHED = frozenset({"HighErrorRate", "LowModelConfidence"})
+WATCHED = frozenset({"HighErrorRate", "LowModelConfidence", "ModelDrift", "ModelAccuracyLow"})
+CRITICAL = frozenset({"HighErrorRate", "ModelAccuracyLow"})
+# The model's parts wait on a one-hour window (an hour or two each in production
+# timings); the service's take minutes. `model` is both of the model's.
+PARTS = ("drift", "accuracy", "service")
+ALIASES = {"model": ("drift", "accuracy")}
+# Percent of the model part's labelled texts whose true label goes to POST /feedback.
+FEEDBACK_PERCENT = 50.0
 
 
 @dataclass(frozen=True)
@@ -32,10 +43,18 @@ class Step:
     goal: str
     done: Callable[[AlertWatcher, float], bool]
     """Given the watcher and the seconds since the step began."""
+    feedback: float = 0.0
+    """Percent of labelled texts whose true label is sent to POST /feedback."""
+    slow: bool = False
+    """It waits on a one-hour rule window: it gets the long timeout."""
+    rebaseline: bool = False
+    """Its traffic becomes the drift reference once it is done."""
+    minimum: float = 0.0
+    """Seconds it runs at least (calm, baseline): added to its timeout."""
 
 
 def _received(alertname: str, status: str) -> Callable[[AlertWatcher, float], bool]:
-    severity = "critical" if alertname == "HighErrorRate" else "warning"
+    severity = "critical" if alertname in CRITICAL else "warning"
     return lambda watcher, _: watcher.state("receiver", alertname, severity) == status
 
 
@@ -50,10 +69,40 @@ def _calm(seconds: float) -> Callable[[AlertWatcher, float], bool]:
     return calm
 
 
-def drill_steps(calm_seconds: float) -> list[Step]:
-    return [
+def _after(seconds: float) -> Callable[[AlertWatcher, float], bool]:
+    return lambda _watcher, elapsed: elapsed >= seconds
+
+
+def _model_steps(
+    calm_seconds: float, baseline_seconds: float, parts: tuple[str, ...]
+) -> list[Step]:
+    feedback = FEEDBACK_PERCENT
+    steps = [
+        Step("baseline", "normal",
+             f"{baseline_seconds:.0f} s of normal traffic, then made the drift reference",
+             _after(baseline_seconds), feedback, rebaseline=True, minimum=baseline_seconds),
         Step("calm", "normal", f"{calm_seconds:.0f} s of normal traffic, no alert active",
-             _calm(calm_seconds)),
+             _calm(calm_seconds), feedback, minimum=calm_seconds),
+    ]  # fmt: skip
+    if "drift" in parts:
+        steps += [
+            Step("drift", "drift", "ModelDrift notified",
+                 _received("ModelDrift", "firing"), slow=True),
+            Step("recovery", "normal", "ModelDrift resolved",
+                 _received("ModelDrift", "resolved"), feedback, slow=True),
+        ]  # fmt: skip
+    if "accuracy" in parts:
+        steps += [
+            Step("world change", "world-change", "ModelAccuracyLow (critical) notified",
+                 _received("ModelAccuracyLow", "firing"), feedback, slow=True),
+            Step("recovery", "normal", "ModelAccuracyLow resolved",
+                 _received("ModelAccuracyLow", "resolved"), feedback, slow=True),
+        ]  # fmt: skip
+    return steps
+
+
+def _service_steps() -> list[Step]:
+    return [
         Step("errors", "errors", "HighErrorRate (critical) notified",
              _received("HighErrorRate", "firing")),
         Step("recovery", "normal", "HighErrorRate resolved",
@@ -63,6 +112,34 @@ def drill_steps(calm_seconds: float) -> list[Step]:
         Step("recovery", "normal", "LowModelConfidence resolved",
              _received("LowModelConfidence", "resolved")),
     ]  # fmt: skip
+
+
+def parse_parts(names: list[str] | None) -> tuple[str, ...]:
+    """`--only` values as parts, in drill order; ValueError names what is unknown."""
+    if not names:
+        return PARTS
+    wanted = {part for name in names for part in ALIASES.get(name, (name,))}
+    if unknown := wanted - set(PARTS):
+        choices = ", ".join([*PARTS, *ALIASES])
+        raise ValueError(f"{', '.join(sorted(unknown))}: choose from {choices}")
+    return tuple(part for part in PARTS if part in wanted)
+
+
+def drill_steps(
+    calm_seconds: float, baseline_seconds: float = 60.0, parts: tuple[str, ...] = PARTS
+) -> list[Step]:
+    """The model's parts first (they start from their own reference), then the service's."""
+    steps = []
+    if "drift" in parts or "accuracy" in parts:
+        steps += _model_steps(calm_seconds, baseline_seconds, parts)
+    if "service" in parts:
+        if not steps:
+            steps.append(
+                Step("calm", "normal", f"{calm_seconds:.0f} s of normal traffic, no alert active",
+                     _calm(calm_seconds), minimum=calm_seconds)
+            )  # fmt: skip
+        steps += _service_steps()
+    return steps
 
 
 @dataclass
@@ -76,9 +153,10 @@ class StepResult:
 
 
 async def _traffic(
-    url: str, scenario_name: str, rps: float, error_rate: float, stop: asyncio.Event
+    url: str, step: Step, rps: float, error_rate: float, stop: asyncio.Event
 ) -> None:
-    scenario = build_scenario(scenario_name, error_rate=error_rate)
+    scenario_name = step.scenario
+    scenario = build_scenario(scenario_name, error_rate=error_rate, feedback=step.feedback)
     run = TrafficRun(url, concurrency=max(8, int(rps * 4)))
     rng, tasks = random.Random(), set()
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -104,7 +182,7 @@ async def run_step(
     """Send the step's traffic until its goal is seen or `timeout` seconds pass."""
     stop = asyncio.Event()
     started_wall, started = time.time(), time.monotonic()
-    traffic = asyncio.create_task(_traffic(api_url, step.scenario, rps, error_rate, stop))
+    traffic = asyncio.create_task(_traffic(api_url, step, rps, error_rate, stop))
     result = StepResult(step, 0.0, reached=False, started=started_wall)
     try:
         while (elapsed := time.monotonic() - started) < timeout:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -12,6 +13,8 @@ import httpx
 # The webhook receiver: nothing yet -> notified firing -> notified resolved.
 INACTIVE, RESOLVED, NOTHING = "inactive", "resolved", "none"
 _ABSENT = {"prometheus": INACTIVE, "alertmanager": RESOLVED, "receiver": NOTHING}
+# Which state wins when one alert has several series in different states.
+_RANK = {"pending": 1, "suppressed": 1, "unprocessed": 1, "firing": 2, "active": 2}
 
 
 @dataclass(frozen=True)
@@ -50,38 +53,46 @@ class AlertWatcher:
     def _prometheus(self) -> dict[AlertKey, str]:
         response = self.client.get(f"{self.prometheus_url}/api/v1/alerts", timeout=self.timeout)
         response.raise_for_status()
-        return {
-            AlertKey("prometheus", a["labels"]["alertname"], a["labels"].get("severity", "")): a[
-                "state"
-            ]
-            for a in response.json()["data"]["alerts"]
-            if a["labels"]["alertname"] in self.alertnames
-        }
+        alerts = response.json()["data"]["alerts"]
+        return self._strongest("prometheus", ((a["labels"], a["state"]) for a in alerts))
 
     def _alertmanager(self) -> dict[AlertKey, str]:
         response = self.client.get(f"{self.alertmanager_url}/api/v2/alerts", timeout=self.timeout)
         response.raise_for_status()
-        return {
-            AlertKey("alertmanager", a["labels"]["alertname"], a["labels"].get("severity", "")): a[
-                "status"
-            ]["state"]
-            for a in response.json()
-            if a["labels"]["alertname"] in self.alertnames
-        }
+        alerts = response.json()
+        return self._strongest(
+            "alertmanager", ((a["labels"], a["status"]["state"]) for a in alerts)
+        )
+
+    def _strongest(self, source: str, alerts: Iterable[tuple[dict, str]]) -> dict[AlertKey, str]:
+        """One state per alert name and severity: an alert with several series (ModelDrift,
+        one per signal) is as far along as its furthest series."""
+        states: dict[AlertKey, str] = {}
+        for labels, state in alerts:
+            if labels["alertname"] in self.alertnames:
+                key = AlertKey(source, labels["alertname"], labels.get("severity", ""))
+                if _RANK.get(state, 0) >= _RANK.get(states.get(key, ""), -1):
+                    states[key] = state
+        return states
 
     def _receiver(self) -> dict[AlertKey, str]:
         if self.receiver_url is None:
             return {}
         response = self.client.get(f"{self.receiver_url}/alerts", timeout=self.timeout)
         response.raise_for_status()
-        latest = {}
-        for notification in response.json():  # oldest first: the last status wins
+        latest: dict[AlertKey, str] = {}
+        for notification in response.json():  # oldest first: the last notification wins
+            # A notification carries its whole group (ModelDrift on two signals, say):
+            # the group is firing while any of its alerts is.
+            now: dict[AlertKey, str] = {}
             for a in notification["alerts"]:
                 if a["labels"]["alertname"] in self.alertnames:
                     key = AlertKey(
                         "receiver", a["labels"]["alertname"], a["labels"].get("severity", "")
                     )
-                    latest[key] = a["status"]
+                    if now.get(key) != "firing":
+                        now[key] = a["status"]
+            latest.update(now)
         return latest
 
     def current(self) -> dict[AlertKey, str]:

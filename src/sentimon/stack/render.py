@@ -66,14 +66,26 @@ def render_prometheus(settings: StackSettings, layout: Layout) -> None:
         config["global"]["scrape_timeout"] = scrape  # Prometheus refuses a longer timeout
     _write_yaml(layout.prometheus_config, config, source)
 
-    rules = layout.prometheus_config.parent / "rules"
+    rules = rules_dir(layout)
     shutil.rmtree(rules, ignore_errors=True)
-    shutil.copytree(settings.deploy_dir / "prometheus" / "rules", rules)
-    if settings.time_scale != 1:
-        for path in rules.glob("*.yml"):
-            scaled = scale_rules(yaml.safe_load(path.read_text()), settings.time_scale)
-            source = settings.deploy_dir / "prometheus" / "rules" / path.name
-            _write_yaml(path, scaled, source)
+    rules.mkdir(parents=True)
+    for source in sorted((settings.deploy_dir / "prometheus" / "rules").glob("*.yml")):
+        render_rule_file(settings, layout, source)
+
+
+def rules_dir(layout: Layout) -> Path:
+    return layout.prometheus_config.parent / "rules"
+
+
+def render_rule_file(settings: StackSettings, layout: Layout, source: Path) -> Path:
+    """One rule file into the rendered rules, under its own name, scaled to the profile."""
+    target = rules_dir(layout) / source.name
+    if settings.time_scale == 1:
+        shutil.copyfile(source, target)
+    else:
+        scaled = scale_rules(yaml.safe_load(source.read_text()), settings.time_scale)
+        _write_yaml(target, scaled, source)
+    return target
 
 
 def render_targets(settings: StackSettings, layout: Layout, running: Iterable[Component]) -> None:
