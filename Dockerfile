@@ -26,7 +26,8 @@ FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 sentimon \
     && useradd --system --uid 10001 --gid sentimon --no-create-home \
          --home-dir /nonexistent --shell /usr/sbin/nologin sentimon \
-    && install -d -o sentimon -g sentimon -m 0755 /var/log/sentimon
+    && install -d -o sentimon -g sentimon -m 0755 /var/log/sentimon \
+    && install -d -o sentimon -g sentimon -m 0700 /var/lib/sentimon
 COPY --from=build /opt/sentimon /opt/sentimon
 COPY models/sentimon-bilstm /opt/sentimon/models/sentimon-bilstm
 ENV PATH=/opt/sentimon/bin:${PATH} \
