@@ -46,6 +46,7 @@ class PredictionResult(BaseModel):
         description="The text was longer than the model window; the rest was not read."
     )
     feedback_token: str | None = Field(
+        None,
         description="Send it to POST /feedback with the true label to say whether this was "
         "right; null when feedback is off (no key)."
     )
