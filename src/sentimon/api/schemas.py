@@ -48,7 +48,7 @@ class PredictionResult(BaseModel):
     feedback_token: str | None = Field(
         None,
         description="Send it to POST /feedback with the true label to say whether this was "
-        "right; null when feedback is off (no key)."
+        "right; null when feedback is off (no key).",
     )
 
     @classmethod

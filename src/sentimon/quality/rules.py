@@ -171,16 +171,12 @@ def _feedback_rules(window: str) -> list[dict]:
         {
             "record": "sentimon_class:model_recall:feedback",
             "expr": (
-                f"({taken(recall, correct=True)}\n or {taken(recall)} * 0)\n"
-                f"/ ({taken(recall)} > 0)"
+                f"({taken(recall, correct=True)}\n or {taken(recall)} * 0)\n/ ({taken(recall)} > 0)"
             ),
         },
         {
             "record": "sentimon:model_feedback:coverage",
-            "expr": (
-                f"{taken('job, model')}\n"
-                "/ (sentimon:model_predictions:increase_window > 0)"
-            ),
+            "expr": (f"{taken('job, model')}\n/ (sentimon:model_predictions:increase_window > 0)"),
         },
     ]
 
