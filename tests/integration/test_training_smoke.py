@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 
 import numpy as np
 import pytest
@@ -36,18 +35,15 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("train") / "nested" / "model"
-    started = time.perf_counter()
-    summary = pipeline.run(
+    return pipeline.run(
         pipeline.RunOptions(
             out=out, limit=600, progress=False, config=TrainConfig(max_epochs=1, seed=5)
         )
     )
-    return summary, time.perf_counter() - started
 
 
 def test_artifact_loads_and_describes_itself(trained):
-    summary, seconds = trained
-    assert seconds < 60
+    summary = trained
     artifact = load_artifact(summary.out)
     card = artifact.card
     assert artifact.name == "sentimon-bilstm" and artifact.labels == [
@@ -94,7 +90,7 @@ def test_artifact_loads_and_describes_itself(trained):
 
 
 def test_onnx_matches_torch_in_batches_and_alone(trained):
-    summary, _ = trained
+    summary = trained
     artifact = load_artifact(summary.out)
     session = ort.InferenceSession(artifact.onnx_bytes, providers=["CPUExecutionProvider"])
     ids, lengths = pad_batch([artifact.vocabulary.encode(t) for t in TEXTS])
