@@ -16,7 +16,8 @@ class SecurityHeadersMiddleware:
     """Adds nosniff and no-framing to every response, errors and 404s included.
 
     A route that sets its own Content-Security-Policy (the web page) keeps it, and says
-    frame-ancestors there itself.
+    frame-ancestors there itself. One more pure-ASGI layer: about 2 µs a request in process,
+    against some 500 µs of CPU for a /predict (docs/performance.md).
     """
 
     def __init__(self, app: ASGIApp) -> None:
