@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     """Largest accepted request body; larger ones get 413 before parsing."""
 
     api_docs: bool = True
-    """Serve Swagger UI at /docs and ReDoc at /redoc, their assets from the installed fastapi-offline package (nothing from a CDN); off, /openapi.json alone."""  # noqa: E501
+    """Serve Swagger UI at /docs, its assets from the installed fastapi-offline package (nothing from a CDN); off, /openapi.json alone."""  # noqa: E501
 
     fault_injection: bool = False
     """Honour the X-Inject-Fault header on /predict (demo and alert tests only)."""
