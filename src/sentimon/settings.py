@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     """Largest accepted request body; larger ones get 413 before parsing."""
 
+    api_docs: bool = True
+    """Serve Swagger UI at /docs, its assets from the installed fastapi-offline package (nothing from a CDN); off, /openapi.json alone."""  # noqa: E501
+
     fault_injection: bool = False
     """Honour the X-Inject-Fault header on /predict (demo and alert tests only)."""
     fault_slow_seconds: float = Field(1.5, ge=0, le=60)

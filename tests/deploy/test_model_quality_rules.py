@@ -20,8 +20,9 @@ from sentimon.quality.signals import (
     estimated_accuracy,
     psi,
 )
-from sentimon.quality.write import RULES_FILE, is_current, render_file, written_window
+from sentimon.quality.write import is_current, render_file, rules_file, written_window
 
+RULES_FILE = rules_file()
 RULES = RULES_FILE.parent
 STEPS = 240  # an hour of 15-second scrapes
 

@@ -404,3 +404,19 @@ def test_feedback_control_is_hidden_when_feedback_is_off(api_factory, driver):
     _analyze(driver)
     assert not driver.find_element(By.ID, "feedback").is_displayed()
     assert _console_errors(driver) == []
+
+
+def test_swagger_ui_renders_with_nothing_but_this_service(api, driver):
+    """/docs draws every operation from scripts this service serves, under its own policy."""
+    driver.get(f"{api.url}/docs")
+    operations = WebDriverWait(driver, WAIT_S).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    )
+    assert len(operations) >= 7
+    fetched = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert fetched, "the page fetched nothing"
+    elsewhere = [url for url in fetched if not url.startswith(f"{api.url}/")]
+    assert not elsewhere, f"/docs fetched from elsewhere: {elsewhere}"
+    assert not _console_errors(driver)  # a script its policy refused would show here

@@ -17,7 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from sentimon import __version__
 from sentimon.api.errors import install_error_handlers
 from sentimon.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, access_logger
-from sentimon.api.routes import feedback, health, info, metrics, predict, web
+from sentimon.api.openapi import install_openapi
+from sentimon.api.routes import docs, feedback, health, info, metrics, predict, web
+from sentimon.api.security_headers import SecurityHeadersMiddleware
 from sentimon.feedback.intake import FeedbackIntake
 from sentimon.feedback.key import FeedbackKeyError, load_key
 from sentimon.feedback.token import FeedbackSigner
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None 
         version=__version__,
         summary="Sentiment analysis with its own metrics, logs, dashboards and alerts.",
         lifespan=_lifespan,
+        docs_url=None,  # routes/docs.py serves /docs and /redoc without a CDN, when asked
+        redoc_url=None,
         # FastAPI asks the global OpenTelemetry providers on every request whether to trace.
         telemetry=None if settings.opentelemetry else _NO_OPENTELEMETRY,
     )
@@ -144,13 +148,17 @@ def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None 
     app.state.exposition = MetricsExposition(registry, settings.prometheus_multiproc_dir)
 
     install_error_handlers(app)
+    install_openapi(app, settings)
     routers = (predict.router, feedback.router, health.router, info.router, metrics.router)
     for router in (*routers, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("sentimon.api", "static")]), name="static")
+    if settings.api_docs:
+        docs.install_docs(app)
 
     # Added last is outermost: the request context wraps everything, even the 413s,
-    # and the request metrics count the 413s, the 415s and the 500s.
+    # and the request metrics count the 413s, the 415s and the 500s; the security headers
+    # go on every response, the request context's own 500s too.
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
     if app.state.metrics:
         app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
@@ -159,4 +167,5 @@ def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None 
         in_progress=app.state.metrics.http_inprogress if app.state.metrics else None,
         access_log=_request_line_writer(settings, log_setup),
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

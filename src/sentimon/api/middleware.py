@@ -13,6 +13,7 @@ import uuid
 
 import orjson
 from prometheus_client import Gauge
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentimon.observability.context import request_id_var
@@ -151,73 +152,61 @@ class BodyGuardMiddleware:
     """Refuses a body before anything parses it: 415 unless it is declared as JSON, 413 when it
     is over `max_bytes`, chunked ones too.
 
+    The checks run when a route first asks for the body, so after routing: an unknown path
+    still gets the router's 404 and a wrong method its 405 with `Allow`, whatever the
+    content type. They run before a byte of the body is read (415, and 413 on a declared
+    length) or as soon as the count passes the limit (chunked), and raise HTTPException
+    from `receive`, which FastAPI hands to the error handlers (errors.py) rather than
+    calling it a parsing error.
+
     Checked here rather than in a route dependency: FastAPI's dependency solving cost
-    every /predict about 30 µs per dependency (docs/performance.md). The body is read
-    here and replayed to the app, which buffers it whole anyway.
+    every /predict about 30 µs per dependency (docs/performance.md).
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, kind: str, message: str) -> None:
-        request_id = scope.get("state", {}).get("request_id")
-        # No X-Request-ID here: RequestContextMiddleware, outside, adds it.
-        for msg in _json_response_messages(status, error_payload(kind, message, request_id)):
-            await send(msg)
-
-    async def _too_large(self, scope: Scope, send: Send, size: str) -> None:
-        message = (
-            f"request body is {size}; the limit is {self.max_bytes} bytes (SENTIMON_MAX_BODY_BYTES)"
+    def _too_large(self, size: str) -> HTTPException:
+        return HTTPException(
+            413,
+            f"request body is {size}; the limit is {self.max_bytes} bytes "
+            "(SENTIMON_MAX_BODY_BYTES)",
         )
-        await self._refuse(scope, send, 413, "body_too_large", message)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
+    def _check_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
         content_type = length = None
-        for name, value in scope["headers"]:
+        for name, value in headers:
             if name == b"content-type":
                 content_type = value
             elif name == b"content-length":
                 length = value
         if content_type is None or not is_json_media_type(content_type):
             shown = content_type.decode("latin-1") if content_type else "none"
-            message = f"content-type must be application/json, got {shown}"
-            await self._refuse(scope, send, 415, "unsupported_media_type", message)
-            return
+            raise HTTPException(415, f"content-type must be application/json, got {shown}")
         try:
             declared = int(length) if length is not None else 0
         except ValueError:
             declared = 0
         if declared > self.max_bytes:
-            await self._too_large(scope, send, f"{declared} bytes")
+            raise self._too_large(f"{declared} bytes")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
             return
+        received = -1  # the route has not asked for the body yet
 
-        chunks: list[bytes] = []
-        size = 0
-        while True:
+        async def guarded_receive() -> Message:
+            nonlocal received
+            if received < 0:
+                self._check_headers(scope["headers"])
+                received = 0
             message = await receive()
-            if message["type"] != "http.request":
-                # The client went away before sending the whole body.
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(scope, send, f"over {self.max_bytes} bytes")
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large(f"over {self.max_bytes} bytes")
+            return message
 
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, guarded_receive, send)

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from sentimon.model.runtime import Prediction
 
+# What str.isspace() calls whitespace, spelt out so that every regex engine reading the
+# OpenAPI document's pattern (openapi.py) draws the line where this check does.
+_WHITESPACE = (
+    r"\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0"  # ASCII and Latin-1
+    r"\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# A text must hold one character that matches this: one that is not whitespace.
+NOT_BLANK = f"[^{_WHITESPACE}]"
+_NOT_BLANK = re.compile(NOT_BLANK)
+
+_TEXT = (
+    "1 to maxLength characters (SENTIMON_MAX_TEXT_CHARS), not all of them whitespace; "
+    "anything else gets 422."
+)
+
 
 def _not_blank(text: str) -> str:
-    if not text.strip():
+    if _NOT_BLANK.search(text) is None:
         raise ValueError("text is empty: send at least one non-whitespace character")
     return text
 
@@ -18,7 +36,7 @@ class PredictRequest(BaseModel):
         extra="ignore", json_schema_extra={"examples": [{"text": "I love it"}]}
     )
 
-    text: StrictStr = Field(description="The text to classify.")
+    text: StrictStr = Field(description=f"The text to classify: {_TEXT}")
 
     _check_text = field_validator("text")(_not_blank)
 
@@ -26,13 +44,17 @@ class PredictRequest(BaseModel):
 class BatchPredictRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    texts: list[StrictStr] = Field(min_length=1, description="Texts to classify, in order.")
+    texts: list[StrictStr] = Field(
+        min_length=1,
+        description="Texts to classify, in order: 1 to maxItems (SENTIMON_MAX_BATCH), each "
+        f"{_TEXT}",
+    )
 
     @field_validator("texts")
     @classmethod
     def _check_texts(cls, texts: list[str]) -> list[str]:
         for i, text in enumerate(texts):
-            if not text.strip():
+            if _NOT_BLANK.search(text) is None:
                 raise ValueError(f"texts[{i}] is empty: send at least one non-whitespace character")
         return texts
 
@@ -106,6 +128,18 @@ class FeedbackResponse(BaseModel):
     label: str = Field(description="The true label, as sent.")
     correct: bool
     request_id: str
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "loading", "draining"] = Field(
+        description="ready: 200; loading (model not loaded yet) or draining (after SIGTERM): 503."
+    )
+    model: str | None = Field(None, description="The model served, once ready.")
+    version: str | None = Field(None, description="Its version, once ready.")
 
 
 class ErrorBody(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
+from sentimon import paths
 from sentimon.dashboards import api, health, logs, model, overview, server
 
 # File stem -> builder; the stem names deploy/grafana/dashboards/<stem>.json.
@@ -29,8 +30,8 @@ _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)")
 
 
 def default_output_dir() -> Path:
-    """deploy/grafana/dashboards of the source checkout (what Compose mounts)."""
-    return Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "dashboards"
+    """deploy/grafana/dashboards in sentimon's home (what Compose mounts)."""
+    return paths.dashboards_dir()
 
 
 def build_json(name: str) -> dict[str, Any]:

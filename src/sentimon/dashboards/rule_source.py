@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-RULES = Path(__file__).resolve().parents[3] / "deploy" / "prometheus" / "rules"
+from sentimon import paths
 
 
 @cache
 def _records(file: str) -> dict[tuple[str, str | None], str]:
     """(record name, severity label or None) -> expression, for one rule file."""
-    document = yaml.safe_load((RULES / file).read_text())
+    document = yaml.safe_load((paths.rules_dir() / file).read_text())
     return {
         (rule["record"], rule.get("labels", {}).get("severity")): rule["expr"]
         for group in document["groups"]

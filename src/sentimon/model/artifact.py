@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentimon import paths
 from sentimon.model.errors import ModelLoadError
 from sentimon.model.tokenizer import Vocabulary
 
@@ -52,8 +53,8 @@ class ModelArtifact:
 
 
 def default_model_dir() -> Path:
-    """The model shipped in the repository's ``models/`` (source checkout or editable install)."""
-    return Path(__file__).resolve().parents[3] / "models" / DEFAULT_MODEL_NAME
+    """The shipped model, in sentimon's home (sentimon.paths)."""
+    return paths.models_dir() / DEFAULT_MODEL_NAME
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sentimon.model.artifact import default_model_dir, load_artifact
 from sentimon.quality.rules import DEFAULT_WINDOW
-from sentimon.quality.write import RULES_FILE, is_current, render_file
+from sentimon.quality.write import is_current, render_file, rules_file
 
 
 def main() -> None:
@@ -22,11 +22,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--window", default=DEFAULT_WINDOW, help="drift and estimate window")
-    parser.add_argument("--model-dir", type=Path, default=default_model_dir())
-    parser.add_argument("--out", type=Path, default=RULES_FILE)
+    parser.add_argument("--model-dir", type=Path, help="[default: the shipped model]")
+    parser.add_argument("--out", type=Path, help="[default: deploy's model_quality.yml]")
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args()
-    card = load_artifact(args.model_dir).card
+    args.out = args.out or rules_file()
+    card = load_artifact(args.model_dir or default_model_dir()).card
     if args.check:
         if not is_current(args.out, card):
             sys.stderr.write(f"{args.out} is stale: run python -m sentimon.quality\n")

@@ -58,14 +58,14 @@ def rebaseline_command(
     """Make a window of live traffic the drift reference: write it into the model card,
     regenerate the rules, and print how far each signal's reference moved."""
     from sentimon.quality.rebaseline import RebaselineError, rebaseline
-    from sentimon.quality.write import RULES_FILE
+    from sentimon.quality.write import rules_file
 
     try:
         done = rebaseline(
             model_dir or default_model_dir(),
             prometheus,
             range_,
-            rules or RULES_FILE,
+            rules or rules_file(),
             at=_timestamp(at),
             min_predictions=min_predictions,
         )

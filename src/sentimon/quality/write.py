@@ -7,11 +7,15 @@ from pathlib import Path
 
 import yaml
 
+from sentimon import paths
 from sentimon.quality.rules import DEFAULT_WINDOW, header, render_rules
 
-RULES_FILE = (
-    Path(__file__).resolve().parents[3] / "deploy" / "prometheus" / "rules" / "model_quality.yml"
-)
+RULES_NAME = "model_quality.yml"
+
+
+def rules_file() -> Path:
+    """deploy/prometheus/rules/model_quality.yml in sentimon's home."""
+    return paths.rules_dir() / RULES_NAME
 
 
 class _Dumper(yaml.SafeDumper):

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sentimon import paths
+
 
 class StackSettings(BaseSettings):
     """`sentimon stack` configuration; every field reads SENTIMON_STACK_<FIELD>."""
@@ -17,8 +19,8 @@ class StackSettings(BaseSettings):
 
     state_dir: Path = Path(".sentimon")
     """Rendered configs, data, pid files and logs of every component."""
-    deploy_dir: Path = Field(default_factory=lambda: Path(__file__).resolve().parents[3] / "deploy")
-    """The config source shared with Compose (the repository's deploy/)."""
+    deploy_dir: Path = Field(default_factory=paths.deploy_dir)
+    """The config source shared with Compose: deploy/ in sentimon's home (SENTIMON_HOME)."""
 
     api_port: int = Field(8000, ge=1, le=65535)
     """The sentimon API."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
+from sentimon.api.openapi import BODY_ERRORS
 from sentimon.api.schemas import ErrorResponse, FeedbackRequest, FeedbackResponse
 from sentimon.feedback.intake import FeedbackIntake
 
 router = APIRouter(
     tags=["feedback"],
     responses={
+        **BODY_ERRORS,
         409: {
             "model": ErrorResponse,
             "description": "Feedback on this prediction was already given, or the token "

@@ -5,16 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from sentimon.api.schemas import Liveness, Readiness
+
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz() -> dict:
+async def healthz() -> Liveness:
     """Liveness: the process answers."""
-    return {"status": "ok"}
+    return Liveness(status="ok")
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Loading, or draining after SIGTERM"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the model is loaded and probed, and the server is not shutting down."""
     state = request.app.state

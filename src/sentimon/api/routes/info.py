@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request
 
 from sentimon import __version__
 from sentimon.api.deps import app_settings, ready_predictor
+from sentimon.api.openapi import NOT_READY
 
-router = APIRouter(tags=["info"])
+router = APIRouter(tags=["info"], responses=NOT_READY)
 
 _CARD_FIELDS = ("framework", "created_at", "data", "metrics", "generalisation_probe", "onnx_parity")
 

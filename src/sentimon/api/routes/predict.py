@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sentimon.api.deps import app_settings, ready_predictor
+from sentimon.api.openapi import BODY_ERRORS, NOT_READY
 from sentimon.api.schemas import (
     BatchPredictRequest,
     BatchPredictResponse,
@@ -27,15 +28,14 @@ from sentimon.settings import Settings
 
 router = APIRouter(
     tags=["predict"],
-    # 413 and 415 come from BodyGuardMiddleware, 400 and 422 from the error handlers (errors.py).
     responses={
-        400: {"model": ErrorResponse, "description": "Body is not valid JSON"},
-        413: {"model": ErrorResponse, "description": "Body over SENTIMON_MAX_BODY_BYTES"},
-        415: {"model": ErrorResponse, "description": "Content type is not JSON"},
+        **BODY_ERRORS,
         422: {
             "model": ErrorResponse,
-            "description": "Text missing, empty, not a string or too long",
+            "description": "Text missing, not a string, empty, only whitespace or too long; "
+            "batch empty or too long",
         },
+        **NOT_READY,
     },
 )
 

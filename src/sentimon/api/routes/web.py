@@ -11,11 +11,17 @@ router = APIRouter(include_in_schema=False)
 
 STATIC_DIR = files("sentimon.api") / "static"
 
+# The page loads nothing inline and nothing from elsewhere, so it can forbid both; it may
+# not be framed (clickjacking), and its form posts nowhere but here.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
 
 @router.get("/", response_class=HTMLResponse)
 async def index() -> HTMLResponse:
-    # The page loads nothing inline and nothing from elsewhere, so it can forbid both.
     return HTMLResponse(
         (STATIC_DIR / "index.html").read_text(encoding="utf-8"),
-        headers={"content-security-policy": "default-src 'self'; img-src 'self' data:"},
+        headers={"content-security-policy": PAGE_POLICY},
     )
