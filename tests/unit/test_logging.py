@@ -310,6 +310,27 @@ def test_a_line_left_half_written_is_ended_before_the_next(configure, tmp_path):
     assert half == '{"ts":"2026-' and json.loads(line)["message"] == "next"
 
 
+@pytest.mark.parametrize("backups", [3, 100_000])
+def test_rotation_keeps_the_newest_backups_in_order(configure, tmp_path, backups):
+    setup = configure(level="INFO", log_dir=tmp_path, max_bytes=4096, backups=backups)
+    log = logging.getLogger("x")
+    for i in range(300):  # in a few bursts
+        log.info("line %03d", i)
+        if i % 100 == 99:
+            assert setup.flush()
+    setup.stop()
+    files = sorted(tmp_path.glob("sentimon.log.*"), key=lambda p: -int(p.suffix[1:]))
+    assert len(files) == 3 if backups == 3 else len(files) >= 5  # 24 kB in 4 kB files
+    messages = [
+        r["message"]
+        for path in [*files, tmp_path / "sentimon.log"]
+        for r in _lines(path.read_text())
+    ]
+    first = int(messages[0].split()[1])
+    assert messages == [f"line {i:03d}" for i in range(first, 300)]  # newest kept, in order
+    assert first == 0 if backups > 3 else first > 0
+
+
 def test_one_file_per_process_when_asked(configure, tmp_path):
     import os
 

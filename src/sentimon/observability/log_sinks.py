@@ -197,6 +197,7 @@ class SinkWriter:
         self.health = health
         self.max_lines = max_lines
         self.queued = 0  # lines given and not yet written or failed
+        self._writing_since: float | None = None
         self._counting = threading.Lock()
         # A SimpleQueue wakes the thread for less CPU than a Condition: this costs per burst.
         self._backlog: queue.SimpleQueue[list[Line] | Flushed] = queue.SimpleQueue()
@@ -233,6 +234,11 @@ class SinkWriter:
         self._thread.join(max(timeout, 0))
         return not self._thread.is_alive()
 
+    def stuck(self, seconds: float) -> bool:
+        """True while one write has not returned for `seconds`: a slow sink still moves."""
+        since = self._writing_since
+        return since is not None and time.monotonic() - since >= seconds
+
     def _run(self) -> None:
         backlog = self._backlog
         while True:
@@ -255,6 +261,7 @@ class SinkWriter:
     def _write(self, lines: list[Line]) -> None:
         if not lines:
             return
+        self._writing_since = time.monotonic()
         try:
             self.sink.write_lines(lines)
         except LinesLost as lost:
@@ -264,6 +271,7 @@ class SinkWriter:
         else:
             self.health.worked(self.name)
         finally:
+            self._writing_since = None
             with self._counting:
                 self.queued -= len(lines)
 
@@ -335,6 +343,26 @@ class RotatingFileSink(logging.handlers.RotatingFileHandler):
         if chunk:
             self.stream.write("\n".join(chunk) + "\n")
             self.stream.flush()
+
+    def doRollover(self) -> None:
+        """What RotatingFileHandler does (`.1` → `.2` and so on, the file → `.1`), but
+        it renames the backups that exist, found in one listing, instead of asking for
+        every number up to backupCount: with many backups kept, that took 0.3 s a rotation."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+        base = Path(self.baseFilename)
+        prefix = base.name + "."
+        numbers = []
+        for name in os.listdir(base.parent):
+            number = name.removeprefix(prefix)
+            if number != name and number.isdigit():
+                numbers.append(int(number))
+        for number in sorted(numbers, reverse=True):
+            if 1 <= number < self.backupCount:
+                os.replace(f"{base}.{number}", f"{base}.{number + 1}")
+        if base.exists():
+            os.replace(base, f"{base}.1")
 
     def _drop_stream(self) -> None:
         stream, self.stream = self.stream, None

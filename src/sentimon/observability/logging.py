@@ -45,9 +45,12 @@ WRITE_LINGER_SECONDS = 0.02
 # Lines the queue holds before it drops new ones (warnings and errors may use a tenth more):
 # at 2,000 requests a second, five seconds of request lines.
 QUEUE_LINES = 10_000
-# The longest a flush, and the flush at shutdown, waits for a sink stuck in a write.
+# A flush (and the flush at shutdown) stops waiting for a sink whose write has not
+# returned for this long: it is stuck. It waits for a slow sink, one whose writes return,
+# at most FLUSH_MAX_SECONDS. So SIGTERM, which flushes twice, ends within seconds.
 FLUSH_SECONDS = 2.0
-# What stop() gives the sinks that keep up to finish, once a stuck one used up its timeout.
+FLUSH_MAX_SECONDS = 5.0
+# What stop() gives the writer threads to end once they have flushed.
 STOP_GRACE_SECONDS = 0.5
 # Why a line reached no sink: the queue was full, or the line could not be formatted.
 DROP_REASONS = ("queue_full", "unformattable")
@@ -345,33 +348,35 @@ class LoggingSetup:
         return marker
 
     def _flush(self, timeout: float) -> None:
-        # A sink still stuck since the last flush is not waited for again: SIGTERM
-        # flushes twice (at the end of the lifespan and at exit).
+        """Mark the queue and wait until every sink has written what came before the mark;
+        but not for a sink stuck in a write for `timeout` seconds, nor for one still stuck
+        since the last flush (SIGTERM flushes twice: at the end of the lifespan and at
+        exit), nor past FLUSH_MAX_SECONDS for one that is slow."""
         marker = self._mark(stop=False)
-        marker.wait(set(self.writers) - self.stuck, timeout)
+        give_up = time.monotonic() + FLUSH_MAX_SECONDS
+        waiting = set(self.writers) - self.stuck
+        while not marker.wait(waiting, 0.05) and time.monotonic() < give_up:
+            waiting = {name for name in waiting if not self.writers[name].stuck(timeout)}
         self.stuck = set(self.writers) - marker.finished
 
     def flush(self, timeout: float = FLUSH_SECONDS) -> bool:
-        """Write out everything queued so far, waiting at most `timeout` seconds for a
-        stuck sink; logging goes on. True when every sink took it all."""
+        """Write out everything queued so far, waiting for the sinks as `_flush` does;
+        logging goes on. True when every sink took it all."""
         if not self.dispatcher.running:
             return True  # stopped: nothing flows any more
         self._flush(timeout)
         return not self.stuck
 
     def stop(self, timeout: float = FLUSH_SECONDS) -> bool:
-        """Flush, then end the writer threads, in about `timeout` seconds at most: a sink
-        stuck in a write is left to its (daemon) thread and not closed. True when every
-        sink took every line."""
+        """Flush, then end the writer threads. A sink stuck in a write is left to its
+        (daemon) thread, unclosed. True when every sink took every line."""
         if not self.dispatcher.running:
             return True  # already stopped
-        deadline = time.monotonic() + timeout
         # Flushed first, so that the notices the last writes give (a sink working again)
         # are on stderr's backlog before it stops.
         self._flush(timeout)
         stopped = self._mark(stop=True)
-        keeping_up = set(self.writers) - self.stuck
-        stopped.wait(keeping_up, max(deadline - time.monotonic(), STOP_GRACE_SECONDS))
+        stopped.wait(set(self.writers) - self.stuck, STOP_GRACE_SECONDS)
         self.dispatcher.join(STOP_GRACE_SECONDS)
         for name, writer in self.writers.items():
             if name in stopped.finished and writer.join(STOP_GRACE_SECONDS):
