@@ -1,5 +1,6 @@
 import json
 import logging
+import logging.handlers
 import socket
 import sys
 import threading
@@ -215,6 +216,44 @@ def test_a_syslog_socket_nobody_reads_holds_up_no_other_sink(configure, streams,
     assert set(setup.health.failures) == {"syslog"}
     (outage,) = _notices(streams.err, "syslog")
     assert "log sink syslog is failing" in outage and "BlockingIOError" in outage
+
+
+def test_syslog_gets_what_sysloghandler_sent(configure, streams, tmp_path):
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as syslog:
+        syslog.bind(str(path))
+        setup = configure(level="INFO", syslog_address=str(path))
+        log = logging.getLogger("x")
+        log.info("not for syslog")
+        log.warning("careful")
+        log.error("broken")
+        setup.stop()
+        syslog.settimeout(1)
+        received = [syslog.recv(65536), syslog.recv(65536)]
+    # Facility user and the priorities logging's SysLogHandler gives these levels.
+    handler = logging.handlers.SysLogHandler
+    expected = [("warning", "careful"), ("error", "broken")]
+    for datagram, (priority, message) in zip(received, expected, strict=True):
+        head = f"<{handler.LOG_USER << 3 | handler.priority_names[priority]}>sentimon: ".encode()
+        assert datagram.startswith(head) and datagram.endswith(b"\0")
+        assert json.loads(datagram[len(head) : -1])["message"] == message
+
+
+def test_a_stream_syslog_nobody_reads_holds_up_no_other_sink(configure, streams, tmp_path):
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as syslog:
+        syslog.bind(str(path))
+        syslog.listen(1)  # connections are taken, never read
+        setup = configure(level="INFO", syslog_address=str(path))
+        log = logging.getLogger("x")
+        for i in range(2000):
+            log.warning("warning %d %s", i, "x" * 200)
+        started = time.monotonic()
+        assert setup.stop()
+        assert time.monotonic() - started < 2  # a send waits 0.1 s at most, once a burst
+    assert len(_lines(streams.read().out)) == 2000
+    assert 0 < setup.health.failures["syslog"] < 2000
+    assert set(setup.health.failures) == {"syslog"}
 
 
 class _StuckStream:
