@@ -230,8 +230,10 @@ class _Dispatcher:
         linger: float,
         formatter: JsonLineFormatter,
         health: SinkHealth,
+        max_burst: int,
     ) -> None:
         self.queue = q
+        self.max_burst = max_burst
         self.writers = writers
         self.linger = linger
         self.formatter = formatter
@@ -269,6 +271,8 @@ class _Dispatcher:
                     return True
             else:
                 lines.append(item)
+                if len(lines) >= self.max_burst:  # under a flood the queue never empties
+                    break
             try:
                 item = self.queue.get_nowait()
             except queue.Empty:
@@ -425,7 +429,12 @@ def configure_logging(
     front = _FrontHandler(q, health, queue_lines)
     front.setFormatter(formatter)
     dispatcher = _Dispatcher(
-        q, list(writers.values()), linger=WRITE_LINGER_SECONDS, formatter=formatter, health=health
+        q,
+        list(writers.values()),
+        linger=WRITE_LINGER_SECONDS,
+        formatter=formatter,
+        health=health,
+        max_burst=queue_lines,
     )
     for writer in writers.values():
         writer.start()
