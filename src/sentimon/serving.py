@@ -32,11 +32,12 @@ def start_logging(settings: Settings, *, per_process_file: bool) -> LoggingSetup
 
 
 def build_app(settings: Settings, *, per_process_file: bool = False) -> FastAPI:
-    """Configure logging once, then build the app and count its log lines in its metrics."""
+    """Configure logging once, then build the app and count its log lines, drops and sink
+    failures in its metrics."""
     setup = start_logging(settings, per_process_file=per_process_file)
     app = create_app(settings, log_setup=setup)
     if app.state.metrics is not None:
-        setup.count_with(app.state.metrics.count_log_line)
+        setup.count_with(app.state.metrics.logs)
     return app
 
 

@@ -2,6 +2,9 @@
 
 import json
 import os
+import signal
+import socket
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +13,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from servers import RSYSLOGD, start_rsyslog, wait_until
+
+from sentimon.observability.log_sinks import RECOVERY_QUIET_SECONDS
 
 FAULTS = {"SENTIMON_FAULT_INJECTION": "1"}
 
@@ -215,3 +220,87 @@ def test_fault_traceback_goes_to_stderr_and_file_and_requests_to_stdout(api_fact
     assert calm[0]["label"] and calm[0]["text_chars"] == 2 and len(calm[0]["text_hash"]) == 12
     assert "text" not in calm[0]  # raw text only with SENTIMON_LOG_TEXT=1
     assert all(r["level"] != "DEBUG" for r in stdout)
+
+
+def _stderr_records(api) -> list[dict]:
+    return [json.loads(line) for line in api.stderr().splitlines() if line.startswith("{")]
+
+
+def _sink_notices(api, sink: str) -> list[str]:
+    """The outage and recovery lines the logging wrote to stderr about `sink`."""
+    return [
+        r["message"]
+        for r in _stderr_records(api)
+        if r.get("sink") == sink and r["logger"] == "sentimon.observability.logging"
+    ]
+
+
+def test_a_syslog_socket_nobody_reads_stalls_no_sink_and_no_shutdown(api_factory, tmp_path):
+    # A unix datagram socket that exists but is never read: its queue fills after a
+    # few warnings, and a blocking send would then stall every sink and the shutdown.
+    path = tmp_path / "syslog.sock"
+    syslog = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    syslog.bind(str(path))
+    try:
+        api = api_factory({**FAULTS, "SENTIMON_SYSLOG_ADDRESS": str(path)})
+        ids = [f"stuck-{i:03d}" for i in range(300)]
+        with httpx.Client(base_url=api.url, timeout=5) as client:
+            for i, request_id in enumerate(ids):
+                fault = {"x-inject-fault": "error"} if i % 2 else {}
+                r = client.post(
+                    "/predict", json={"text": "fine"}, headers={"x-request-id": request_id, **fault}
+                )
+                assert r.status_code == (500 if fault else 200)
+        log_file = api.workdir / "logs" / "sentimon.log"
+        # While the service runs, not only once SIGTERM has flushed them.
+        wait_until(lambda: ids[-1] in api.stdout(), 5, "the last request line on stdout")
+        wait_until(lambda: ids[-1] in log_file.read_text(), 5, "the last request line in the file")
+        samples = scrape(api)
+        started = time.monotonic()
+        assert api.stop() == 128 + signal.SIGTERM
+        assert time.monotonic() - started < 5, "SIGTERM should complete within seconds"
+    finally:
+        syslog.close()
+    stdout = {json.loads(line).get("request_id") for line in api.stdout().splitlines()}
+    in_file = {json.loads(line).get("request_id") for line in log_file.read_text().splitlines()}
+    assert set(ids) <= stdout and set(ids) <= in_file
+    assert value(samples, "log_sink_failures_total", sink="syslog") > 0
+    assert value(samples, "log_sink_failures_total", sink="file") == 0
+    (outage,) = _sink_notices(api, "syslog")
+    assert "log sink syslog is failing" in outage
+
+
+def test_a_log_dir_that_fails_then_recovers_is_counted_and_reported_once_each(
+    api_factory, tmp_path
+):
+    # The log directory's path is a plain file: nothing can be created in it, even as
+    # root (who may write into a read-only directory).
+    log_dir = tmp_path / "not-a-dir"
+    log_dir.write_text("")
+    api = api_factory({"SENTIMON_LOG_DIR": str(log_dir)})
+    with api.client() as client:
+        for i in range(20):
+            assert client.post("/predict", json={"text": f"down {i}"}).status_code == 200
+        wait_until(
+            lambda: value(scrape(api), "log_sink_failures_total", sink="file") >= 20,
+            5,
+            "the file sink's failures counted",
+        )
+        log_dir.unlink()
+        log_dir.mkdir()
+        time.sleep(RECOVERY_QUIET_SECONDS + 0.5)
+        for i in range(5):
+            r = client.post("/predict", json={"text": "up"}, headers={"x-request-id": f"up-{i}"})
+            assert r.status_code == 200
+        log_file = log_dir / "sentimon.log"
+        wait_until(lambda: log_file.exists() and "up-4" in log_file.read_text(), 5, "file lines")
+        failures = value(scrape(api), "log_sink_failures_total", sink="file")
+        wait_until(lambda: len(_sink_notices(api, "file")) == 2, 5, "the recovery line")
+    outage, recovery = _sink_notices(api, "file")
+    assert "log sink file is failing" in outage
+    assert "log sink file works again" in recovery
+    assert value(scrape(api), "log_sink_failures_total", sink="file") == failures
+    assert value(scrape(api), "log_sink_failures_total", sink="stdout") == 0
+    assert {f"up-{i}" for i in range(5)} <= {
+        json.loads(line).get("request_id") for line in log_file.read_text().splitlines()
+    }

@@ -1,6 +1,12 @@
 import json
 import logging
+import logging.handlers
+import socket
+import sys
+import threading
 import time
+import tracemalloc
+from collections import Counter
 
 import pytest
 
@@ -20,6 +26,28 @@ class _Streams:
         self.out += captured.out
         self.err += captured.err
         return self
+
+
+class _Counts:
+    """A LogObserver that keeps what it is told, as ServiceMetrics.logs would count it."""
+
+    def __init__(self):
+        self.started = None
+        self.lines = []
+        self.dropped = Counter()
+        self.failures = Counter()
+
+    def start(self, sinks, reasons):
+        self.started = (sorted(sinks), sorted(reasons))
+
+    def count_line(self, level):
+        self.lines.append(level)
+
+    def count_dropped(self, reason, lines):
+        self.dropped[reason] += lines
+
+    def count_sink_failures(self, sink, lines):
+        self.failures[sink] += lines
 
 
 @pytest.fixture
@@ -49,8 +77,8 @@ def _lines(text: str) -> list[dict]:
 
 
 def test_sinks_take_their_levels_and_every_line_is_json(configure, streams, tmp_path):
-    counted = []
-    setup = configure(level="DEBUG", log_dir=tmp_path, on_record=counted.append)
+    counted = _Counts()
+    setup = configure(level="DEBUG", log_dir=tmp_path, observer=counted)
     log = logging.getLogger("sentimon.test")
     log.debug("debug line")
     log.info("info line", extra={"status": 200})
@@ -64,12 +92,14 @@ def test_sinks_take_their_levels_and_every_line_is_json(configure, streams, tmp_
     record = in_file[1]
     assert record["level"] == "INFO" and record["logger"] == "sentimon.test"
     assert record["status"] == 200 and record["ts"].endswith("Z")
-    assert counted == ["DEBUG", "INFO", "WARNING"]
+    assert counted.lines == ["DEBUG", "INFO", "WARNING"]
+    assert counted.started == (["file", "stderr", "stdout"], ["queue_full", "unformattable"])
+    assert not counted.failures and not counted.dropped
 
 
 def test_a_line_writer_writes_what_the_logger_would(configure, streams, tmp_path):
-    counted = []
-    setup = configure(level="INFO", log_dir=tmp_path, on_record=counted.append)
+    counted = _Counts()
+    setup = configure(level="INFO", log_dir=tmp_path, observer=counted)
     log = logging.getLogger("sentimon.access")
     write = setup.line_writer(log)
     fields = {"method": "POST", "status": 200, "text": "caf\u00e9 \ud800", "confidence": 0.97}
@@ -87,7 +117,7 @@ def test_a_line_writer_writes_what_the_logger_would(configure, streams, tmp_path
     assert list(by_writer.items()) == list(by_logger.items())  # same fields, same order
     assert by_writer["request_id"] == "req-7" and by_writer["text"] == "caf\u00e9 \\ud800"
     assert [r["message"] for r in _lines(streams.read().err)] == [warning["message"]]
-    assert counted == ["INFO", "INFO", "WARNING"]
+    assert counted.lines == ["INFO", "INFO", "WARNING"]
 
 
 def test_request_id_and_traceback_are_in_the_line(configure, streams):
@@ -132,17 +162,212 @@ def test_bad_syslog_url_is_refused(configure):
         configure(syslog_address="udp://nohost")
 
 
-def test_a_failing_file_sink_is_reported_once_and_others_go_on(configure, streams, tmp_path):
+def _notices(err: str, sink: str) -> list[str]:
+    """The logging's own lines about `sink` on stderr: one per outage, one per recovery."""
+    return [r["message"] for r in _lines(err) if r.get("sink") == sink]
+
+
+def test_a_full_disk_is_counted_reported_once_and_its_recovery_too(configure, streams, tmp_path):
+    (tmp_path / "sentimon.log").symlink_to("/dev/full")  # every write: ENOSPC
     setup = configure(level="INFO", log_dir=tmp_path)
-    file_handler = setup.handlers[2]
-    file_handler.stream.close()  # writes now fail, as on a full or vanished disk
+    setup.health.quiet_seconds = 0.2
     log = logging.getLogger("x")
-    log.info("one")
-    log.info("two")
+    for i in range(3):
+        log.info("lost %d", i)
+        assert setup.flush()
+    assert setup.health.failures == {"file": 3}
+    counted = _Counts()
+    setup.count_with(counted)  # what was lost before is counted too
+    assert counted.failures == {"file": 3}
+    (outage,) = _notices(streams.read().err, "file")
+    assert "log sink file is failing" in outage and "No space left on device" in outage
+
+    (tmp_path / "sentimon.log").unlink()  # the disk has room again
+    time.sleep(0.3)
+    log.info("kept")
+    log.info("kept too")
     setup.stop()
-    assert setup.failures.counts == {"file": 2}
-    assert streams.read().err.count("log sink file failed") == 1
-    assert [r["message"] for r in _lines(streams.read().out)] == ["one", "two"]
+    in_file = [r["message"] for r in _lines((tmp_path / "sentimon.log").read_text())]
+    assert in_file == ["kept", "kept too"]
+    outage, recovery = _notices(streams.read().err, "file")
+    assert recovery == "log sink file works again: 3 lines lost in " + recovery.split(" in ")[1]
+    assert counted.failures == {"file": 3}
+    assert [r["message"] for r in _lines(streams.out)] == [
+        "lost 0", "lost 1", "lost 2", "kept", "kept too",
+    ]  # fmt: skip
+
+
+def test_a_syslog_socket_nobody_reads_holds_up_no_other_sink(configure, streams, tmp_path):
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as syslog:
+        syslog.bind(str(path))  # and never read: its queue fills after a few hundred lines
+        setup = configure(level="INFO", log_dir=tmp_path, syslog_address=str(path))
+        log = logging.getLogger("x")
+        for i in range(2000):
+            log.warning("warning %d", i)
+        started = time.monotonic()
+        assert setup.stop(timeout=2)
+        assert time.monotonic() - started < 1
+    expected = [f"warning {i}" for i in range(2000)]
+    assert [r["message"] for r in _lines(streams.read().out)] == expected
+    in_file = [r["message"] for r in _lines((tmp_path / "sentimon.log").read_text())]
+    assert in_file == expected
+    assert 0 < setup.health.failures["syslog"] < 2000
+    assert set(setup.health.failures) == {"syslog"}
+    (outage,) = _notices(streams.err, "syslog")
+    assert "log sink syslog is failing" in outage and "BlockingIOError" in outage
+
+
+def test_syslog_gets_what_sysloghandler_sent(configure, streams, tmp_path):
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as syslog:
+        syslog.bind(str(path))
+        setup = configure(level="INFO", syslog_address=str(path))
+        log = logging.getLogger("x")
+        log.info("not for syslog")
+        log.warning("careful")
+        log.error("broken")
+        setup.stop()
+        syslog.settimeout(1)
+        received = [syslog.recv(65536), syslog.recv(65536)]
+    # Facility user and the priorities logging's SysLogHandler gives these levels.
+    handler = logging.handlers.SysLogHandler
+    expected = [("warning", "careful"), ("error", "broken")]
+    for datagram, (priority, message) in zip(received, expected, strict=True):
+        head = f"<{handler.LOG_USER << 3 | handler.priority_names[priority]}>sentimon: ".encode()
+        assert datagram.startswith(head) and datagram.endswith(b"\0")
+        assert json.loads(datagram[len(head) : -1])["message"] == message
+
+
+def test_a_stream_syslog_nobody_reads_holds_up_no_other_sink(configure, streams, tmp_path):
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as syslog:
+        syslog.bind(str(path))
+        syslog.listen(1)  # connections are taken, never read
+        setup = configure(level="INFO", syslog_address=str(path))
+        log = logging.getLogger("x")
+        for i in range(2000):
+            log.warning("warning %d %s", i, "x" * 200)
+        started = time.monotonic()
+        assert setup.stop()
+        assert time.monotonic() - started < 2  # a send waits 0.1 s at most, once a burst
+    assert len(_lines(streams.read().out)) == 2000
+    assert 0 < setup.health.failures["syslog"] < 2000
+    assert set(setup.health.failures) == {"syslog"}
+
+
+class _StuckStream:
+    """A stdout nobody reads (a full pipe): every write blocks until `release` is set."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def write(self, text):
+        self.entered.set()
+        self.release.wait()
+
+    def flush(self):
+        pass
+
+
+def test_a_stuck_sink_holds_up_no_other_and_its_backlog_stays_bounded(
+    configure, streams, tmp_path, monkeypatch
+):
+    stuck = _StuckStream()
+    monkeypatch.setattr(sys, "stdout", stuck)
+    setup = configure(level="INFO", log_dir=tmp_path)
+    setup.writers["stdout"].max_lines = 100
+    try:
+        log = logging.getLogger("x")
+        log.info("first")
+        assert stuck.entered.wait(5)
+        for i in range(1000):
+            log.info("line %d", i)
+        started = time.monotonic()
+        assert not setup.stop(timeout=0.5)  # stdout never took its lines
+        assert time.monotonic() - started < 1
+    finally:
+        stuck.release.set()
+    in_file = [r["message"] for r in _lines((tmp_path / "sentimon.log").read_text())]
+    assert in_file == ["first"] + [f"line {i}" for i in range(1000)]
+    # The line being written and 99 waiting; the other 901 counted as stdout's failures.
+    assert setup.writers["stdout"].queued <= 100
+    assert setup.health.failures == {"stdout": 901}
+    (outage,) = _notices(streams.read().err, "stdout")
+    assert "100 lines wait for it already" in outage
+
+
+def test_a_queue_that_fills_drops_new_lines_counts_them_and_stays_bounded(configure, streams):
+    counted = _Counts()
+    setup = configure(level="INFO", observer=counted, queue_lines=1000)
+    formatter = setup.dispatcher.formatter
+    line, stuck, release = formatter.line, threading.Event(), threading.Event()
+
+    def stuck_line(level, pending):  # the writer thread stalls on the first line
+        stuck.set()
+        release.wait()
+        return line(level, pending)
+
+    formatter.line = stuck_line
+    write = setup.line_writer(logging.getLogger("sentimon.access"))
+    try:
+        write(logging.INFO, "first", {})
+        assert stuck.wait(5)
+        formatter.line = line
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(50_000):
+            write(logging.INFO, "flood", {"n": i, "path": "/predict", "status": 200})
+        grown = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        assert setup.front.queue.qsize() == 1000
+        assert grown < 2_000_000  # 1,000 lines kept; all 50,000 would take about 20 MB
+        assert counted.dropped == {"queue_full": 49_000}
+        for i in range(200):  # warnings and errors may use a tenth more
+            write(logging.WARNING, "urgent", {"n": i})
+        assert setup.front.queue.qsize() == 1100
+        assert counted.dropped == {"queue_full": 49_100}
+    finally:
+        release.set()
+    setup.stop()
+    # Every line logged is counted by level, dropped or not; the drop notice is the ERROR.
+    assert Counter(counted.lines) == {"INFO": 50_001, "WARNING": 200, "ERROR": 1}
+    out = [r["message"] for r in _lines(streams.read().out)]
+    assert out == ["first"] + ["flood"] * 1000 + ["urgent"] * 100
+    dropped = [r["message"] for r in _lines(streams.err) if "dropped" in r["message"]]
+    assert dropped == ["log lines dropped (queue_full), counted in "
+                       "log_messages_dropped_total: 1000 lines wait to be written"]  # fmt: skip
+
+
+def test_a_line_left_half_written_is_ended_before_the_next(configure, tmp_path):
+    (tmp_path / "sentimon.log").write_text('{"ts":"2026-')  # a full disk, or a kill -9
+    setup = configure(level="INFO", log_dir=tmp_path)
+    logging.getLogger("x").info("next")
+    setup.stop()
+    half, line = (tmp_path / "sentimon.log").read_text().splitlines()
+    assert half == '{"ts":"2026-' and json.loads(line)["message"] == "next"
+
+
+@pytest.mark.parametrize("backups", [3, 100_000])
+def test_rotation_keeps_the_newest_backups_in_order(configure, tmp_path, backups):
+    setup = configure(level="INFO", log_dir=tmp_path, max_bytes=4096, backups=backups)
+    log = logging.getLogger("x")
+    for i in range(300):  # in a few bursts
+        log.info("line %03d", i)
+        if i % 100 == 99:
+            assert setup.flush()
+    setup.stop()
+    files = sorted(tmp_path.glob("sentimon.log.*"), key=lambda p: -int(p.suffix[1:]))
+    assert len(files) == 3 if backups == 3 else len(files) >= 5  # 24 kB in 4 kB files
+    messages = [
+        r["message"]
+        for path in [*files, tmp_path / "sentimon.log"]
+        for r in _lines(path.read_text())
+    ]
+    first = int(messages[0].split()[1])
+    assert messages == [f"line {i:03d}" for i in range(first, 300)]  # newest kept, in order
+    assert first == 0 if backups > 3 else first > 0
 
 
 def test_one_file_per_process_when_asked(configure, tmp_path):
@@ -154,7 +379,7 @@ def test_one_file_per_process_when_asked(configure, tmp_path):
 
 def test_a_line_that_cannot_be_formatted_is_counted_and_the_burst_goes_on(configure, streams):
     setup = configure(level="INFO")
-    formatter = setup.listener.formatter
+    formatter = setup.dispatcher.formatter
     line = formatter.line
 
     def failing_line(level, pending):  # python-json-logger encodes nearly anything: force it
@@ -169,8 +394,8 @@ def test_a_line_that_cannot_be_formatted_is_counted_and_the_burst_goes_on(config
     write(logging.INFO, "last", {"n": 3})
     setup.stop()
     assert [r["message"] for r in _lines(streams.read().out)] == ["first", "last"]
-    assert setup.failures.counts == {"format": 1}
-    assert streams.err.count("log sink format failed") == 1
+    assert setup.health.dropped == {"unformattable": 1}
+    assert streams.err.count("log lines dropped (unformattable)") == 1
 
 
 def test_each_line_carries_its_own_second_when_seconds_interleave():

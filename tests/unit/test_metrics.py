@@ -74,6 +74,17 @@ def test_observing_before_bind_is_a_programming_error():
 
 def test_log_lines_are_counted_by_level(metrics):
     for level in ("INFO", "INFO", "ERROR"):
-        metrics.count_log_line(level)
+        metrics.logs.count_line(level)
     assert _value(metrics, "log_messages_total", level="INFO") == 2
     assert _value(metrics, "log_messages_total", level="ERROR") == 1
+
+
+def test_log_losses_start_at_zero_and_count_lines(metrics):
+    metrics.logs.start(["stdout", "file"], ["queue_full"])
+    assert _value(metrics, "log_sink_failures_total", sink="file") == 0
+    assert _value(metrics, "log_messages_dropped_total", reason="queue_full") == 0
+    assert _value(metrics, "log_sink_failures_total", sink="syslog") is None  # not configured
+    metrics.logs.count_sink_failures("file", 3)
+    metrics.logs.count_dropped("queue_full", 2)
+    assert _value(metrics, "log_sink_failures_total", sink="file") == 3
+    assert _value(metrics, "log_messages_dropped_total", reason="queue_full") == 2

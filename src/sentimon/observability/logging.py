@@ -1,38 +1,59 @@
 """JSON logging to stdout, stderr, a rotated file and syslog, each record formatted once.
 
 The calling thread only formats the record (python-json-logger with orjson) and
-puts it on a queue; a listener thread writes the finished line to every sink.
-So a slow disk, a full disk or an unreachable syslog never blocks the event loop
-or fails a request: a failing sink is counted and reported once, not raised.
+puts it on a bounded queue; a writer thread takes the lines off it a burst at a
+time and hands them to each sink's own thread (log_sinks.py). So a slow disk, a
+full disk or a syslog nobody reads never blocks the event loop, another sink or
+the shutdown, and never fails a request: what a sink could not write is counted,
+and reported once per outage, not raised.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import logging.handlers
 import os
 import queue
-import socket
-import stat
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
-import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 from sentimon.observability.context import request_id_var
+from sentimon.observability.log_sinks import (
+    Flushed,
+    LineSink,
+    LogObserver,
+    Notice,
+    RotatingFileSink,
+    SinkHealth,
+    SinkWriter,
+    StreamSink,
+    SyslogSink,
+)
 
 LOG_FILE_PREFIX = "sentimon"
 # How long the writer thread lets lines gather once woken by an INFO or DEBUG line:
 # such lines reach the sinks at most this late (a warning or an error comes at once),
 # and under steady traffic the thread wakes about 1/WRITE_LINGER_SECONDS times a second.
 WRITE_LINGER_SECONDS = 0.02
+# Lines the queue holds before it drops new ones (warnings and errors may use a tenth more):
+# at 2,000 requests a second, five seconds of request lines.
+QUEUE_LINES = 10_000
+# A flush (and the flush at shutdown) stops waiting for a sink whose write has not
+# returned for this long: it is stuck. It waits for a slow sink, one whose writes return,
+# at most FLUSH_MAX_SECONDS. So SIGTERM, which flushes twice, ends within seconds.
+FLUSH_SECONDS = 2.0
+FLUSH_MAX_SECONDS = 5.0
+# What stop() gives the writer threads to end once they have flushed.
+STOP_GRACE_SECONDS = 0.5
+# Why a line reached no sink: the queue was full, or the line could not be formatted.
+DROP_REASONS = ("queue_full", "unformattable")
 
 # LogRecord attributes that are not copied into the JSON line.
 _RESERVED = (
@@ -145,51 +166,43 @@ class JsonLineFormatter(OrjsonFormatter):
             return super().jsonify_log_record(_scrub(log_data))
 
 
-@dataclass
-class SinkFailures:
-    """Counts writes a sink could not make; reports the first of each sink on stderr."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def handler_error(self, name: str) -> Callable[[logging.LogRecord], None]:
-        def handle_error(record: logging.LogRecord) -> None:
-            self.counts[name] = self.counts.get(name, 0) + 1
-            if self.counts[name] == 1:
-                exc = sys.exc_info()[1]
-                sys.stderr.write(
-                    orjson.dumps(
-                        {
-                            "level": "ERROR",
-                            "logger": __name__,
-                            "message": f"log sink {name} failed: {exc!r}",
-                        }
-                    ).decode()
-                    + "\n"
-                )
-
-        return handle_error
-
-
-class _CountingQueueHandler(logging.handlers.QueueHandler):
+class _FrontHandler(logging.handlers.QueueHandler):
     """Formats in the caller's thread (so the request id is still in context), counts lines,
-    and queues each as (level number, finished line): the record itself goes no further."""
+    and queues each as (level number, finished line): the record itself goes no further.
 
-    def __init__(self, q: queue.SimpleQueue, on_record: Callable[[str], None] | None) -> None:
+    The queue holds at most `max_lines` lines, and warnings and errors a tenth more: past
+    that a new line is dropped and counted, so memory stays bounded when the writer
+    thread falls behind.
+    """
+
+    def __init__(self, q: queue.SimpleQueue, health: SinkHealth, max_lines: int) -> None:
         super().__init__(q)
-        self.on_record = on_record
+        self.health = health
+        self.observer: LogObserver | None = None
+        self.max_lines = max_lines
+        self.max_urgent_lines = max_lines + max_lines // 10
+
+    def _full(self, level: int) -> bool:
+        size = self.queue.qsize()
+        if size < self.max_lines or (level >= logging.WARNING and size < self.max_urgent_lines):
+            return False
+        self.health.count_dropped("queue_full", error=f"{size} lines wait to be written")
+        return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.on_record is not None:
-            self.on_record(record.levelname)
-        super().emit(record)
+        if self.observer is not None:
+            self.observer.count_line(record.levelname)
+        if not self._full(record.levelno):
+            super().emit(record)
 
     def put_line(self, level: int, name: str, message: str, fields: dict) -> None:
         """Queue a line without a LogRecord, for the writer thread to format: the request
         line, the hottest log path. `fields` must not change afterwards."""
-        if self.on_record is not None:
-            self.on_record(logging.getLevelName(level))
-        pending = PendingLine(time.time(), name, message, request_id_var.get(), fields)
-        self.enqueue((level, pending))
+        if self.observer is not None:
+            self.observer.count_line(logging.getLevelName(level))
+        if not self._full(level):
+            pending = PendingLine(time.time(), name, message, request_id_var.get(), fields)
+            self.queue.put_nowait((level, pending))
 
     def prepare(self, record: logging.LogRecord) -> tuple[int, str]:  # type: ignore[override]
         # Neither copies nor changes the record, as the base class does, so other
@@ -197,163 +210,98 @@ class _CountingQueueHandler(logging.handlers.QueueHandler):
         return record.levelno, self.format(record)
 
 
-class _BurstQueueListener(logging.handlers.QueueListener):
-    """Writes lines a burst at a time: one wake-up, and one write and flush per sink, per burst.
+class _Dispatcher:
+    """The thread between the queue and the sinks, which takes lines a burst at a time.
 
     Woken for every line, and flushing every sink after every line, the writer
     thread cost 70 to 120 µs of CPU per request under load on a 2-core machine;
-    a burst at a time, 15 to 30 µs; and writing each burst to a sink in one call,
-    not a line at a time through the sink's `handle`, less again (docs/performance.md).
-    After the first line of a burst (unless it is a warning or an error) it waits
-    `linger` seconds, so the lines that come meanwhile join it.
+    a burst at a time, 15 to 30 µs; and writing each burst to a sink in one call
+    less again (docs/performance.md). After the first line of a burst (unless it is
+    a warning or an error) it waits `linger` seconds, so the lines that come
+    meanwhile join it; it formats the lines queued unformatted (PendingLine) and
+    hands the burst to every sink's writer, which never blocks.
     """
 
     def __init__(
         self,
         q: queue.SimpleQueue,
-        *handlers: logging.Handler,
+        writers: list[SinkWriter],
+        *,
         linger: float,
         formatter: JsonLineFormatter,
-        failures: SinkFailures,
+        health: SinkHealth,
+        max_burst: int,
     ) -> None:
-        super().__init__(q, *handlers, respect_handler_level=True)
+        self.queue = q
+        self.max_burst = max_burst
+        self.writers = writers
         self.linger = linger
-        self.formatter = formatter  # for the lines queued unformatted (PendingLine)
-        self.format_error = failures.handler_error("format")
+        self.formatter = formatter
+        self.health = health
+        self._thread = threading.Thread(target=self._run, name="sentimon-log", daemon=True)
 
-    def _monitor(self) -> None:
-        stopped = False
-        while not stopped:
-            line = self.queue.get()  # sleeps until a line comes after a quiet spell
-            if line is not self._sentinel and line[0] < logging.WARNING:
-                time.sleep(self.linger)  # a warning or an error goes out at once
-            stopped = self._write_burst(line)
+    def start(self) -> None:
+        self._thread.start()
 
-    def _write_burst(self, line: tuple[int, str | PendingLine] | None) -> bool:
-        """Hand `line` and every line queued after it to the sinks; True on stop."""
-        lines = []
-        stopped = False
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(max(timeout, 0))
+
+    def _run(self) -> None:
         while True:
-            if line is self._sentinel:
-                stopped = True  # every line queued before stop() is written
-                break
-            lines.append(line)
+            item = self.queue.get()  # sleeps until a line comes after a quiet spell
+            if isinstance(item, tuple) and item[0] < logging.WARNING:
+                time.sleep(self.linger)  # a warning or an error goes out at once
+            if self._burst(item):
+                return
+
+    def _burst(self, item: tuple[int, str | PendingLine] | Flushed) -> bool:
+        """Hand `item` and everything queued after it to the sinks; True on stop."""
+        lines = []
+        while True:
+            if isinstance(item, Flushed):  # every line queued before it goes first
+                self._hand_over(lines)
+                lines = []
+                for writer in self.writers:
+                    writer.mark(item)
+                if item.stop:
+                    return True
+            else:
+                lines.append(item)
+                if len(lines) >= self.max_burst:  # under a flood the queue never empties
+                    break
             try:
-                line = self.queue.get_nowait()
+                item = self.queue.get_nowait()
             except queue.Empty:
                 break
+        self._hand_over(lines)
+        return False
+
+    def _hand_over(self, items: list[tuple[int, str | PendingLine]]) -> None:
         # In a burst, formatting a line costs a third of what it costs inside a request.
-        lines = [(level, self._text(level, item)) for level, item in lines]
+        lines = [(level, self._text(level, item)) for level, item in items]
         lines = [line for line in lines if line[1] is not None]
         if lines:
-            for handler in self.handlers:
-                if isinstance(handler, _LineSink):
-                    handler.write_burst(lines)
-                else:  # syslog: one datagram or socket write per line, as the handler does it
-                    for level, text in lines:
-                        if level >= handler.level:
-                            handler.handle(_record_of(level, text))
-        return stopped
+            for writer in self.writers:
+                writer.offer(lines)
 
     def _text(self, level: int, item: str | PendingLine) -> str | None:
         if isinstance(item, str):
             return item
         try:
             return self.formatter.line(level, item)
-        except Exception:  # never lose the burst, nor the thread, over one line
-            self.format_error(_record_of(level, item.message))
+        except Exception as exc:  # never lose the burst, nor the thread, over one line
+            self.health.count_dropped("unformattable", error=repr(exc))
             return None
-
-
-def _record_of(level: int, text: str) -> logging.LogRecord:
-    """A record that carries a finished line, for handlers that want one (syslog)."""
-    return logging.makeLogRecord(
-        {"msg": text, "levelno": level, "levelname": logging.getLevelName(level)}
-    )
-
-
-class _LineSink:
-    """A stream or file sink that takes a burst of finished lines in one write.
-
-    The lines come formatted, as (level number, text), so these sinks neither
-    format nor filter; a failed write counts every line it held.
-    """
-
-    def write_burst(self, lines: list[tuple[int, str]]) -> None:
-        texts = [text for level, text in lines if level >= self.level]
-        if not texts:
-            return
-        try:
-            self.write_lines(texts)
-        except Exception:
-            for level, text in lines:
-                if level >= self.level:
-                    self.handleError(_record_of(level, text))
-
-    def write_lines(self, lines: list[str]) -> None:
-        self.stream.write("\n".join(lines) + "\n")
-        self.stream.flush()
-
-
-class _BurstStreamHandler(_LineSink, logging.StreamHandler):
-    pass
-
-
-class _BurstRotatingFileHandler(_LineSink, logging.handlers.RotatingFileHandler):
-    """Rotates between lines, on a byte count kept here rather than a stat of the file."""
-
-    def _open(self):
-        stream = super()._open()
-        status = os.fstat(stream.fileno())
-        self._size = status.st_size
-        self._regular = stat.S_ISREG(status.st_mode)  # never rotate /dev/stdout and the like
-        return stream
-
-    def write_lines(self, lines: list[str]) -> None:
-        if self.stream is None:
-            self.stream = self._open()
-        rotates = self.maxBytes > 0 and self._regular
-        chunk: list[str] = []
-        for line in lines:
-            size = len(line.encode("utf-8", "surrogatepass")) + 1
-            if rotates and self._size > 0 and self._size + size >= self.maxBytes:
-                self._write_chunk(chunk)
-                chunk = []
-                self.doRollover()  # opens the next file, which starts at 0 bytes
-            chunk.append(line)
-            self._size += size
-        self._write_chunk(chunk)
-
-    def _write_chunk(self, chunk: list[str]) -> None:
-        if chunk:
-            self.stream.write("\n".join(chunk) + "\n")
-            self.stream.flush()
-
-
-def _stream(stream, level: int, name: str, failures: SinkFailures) -> logging.Handler:
-    handler = _BurstStreamHandler(stream)
-    handler.setLevel(level)
-    handler.handleError = failures.handler_error(name)
-    return handler
 
 
 def log_file_path(log_dir: Path, per_process: bool) -> Path:
     """One file per process when several workers write, so rotations never race."""
     name = f"{LOG_FILE_PREFIX}-{os.getpid()}.log" if per_process else f"{LOG_FILE_PREFIX}.log"
     return Path(log_dir) / name
-
-
-def _syslog_handler(address: str) -> logging.Handler:
-    if address.startswith("udp://"):
-        parts = urlsplit(address)
-        if not parts.hostname or not parts.port:
-            raise ValueError(f"syslog address {address!r} must look like udp://host:port")
-        target: str | tuple[str, int] = (parts.hostname, parts.port)
-        handler = logging.handlers.SysLogHandler(target, socktype=socket.SOCK_DGRAM)
-    else:
-        handler = logging.handlers.SysLogHandler(address)
-    handler.ident = "sentimon: "
-    return handler
 
 
 # Writes one line: level number, message, and the fields the line carries after the usual ones.
@@ -371,18 +319,19 @@ def logger_line_writer(logger: logging.Logger) -> LineWriter:
 
 @dataclass
 class LoggingSetup:
-    """What configure_logging started; stop() flushes every sink."""
+    """What configure_logging started; stop() flushes every sink, waiting a bounded time."""
 
-    listener: logging.handlers.QueueListener
-    handlers: list[logging.Handler]
-    failures: SinkFailures
+    dispatcher: _Dispatcher
+    writers: dict[str, SinkWriter]
+    health: SinkHealth
     file_path: Path | None
+    front: _FrontHandler
+    stuck: set[str] = field(default_factory=set)  # sinks that missed the last flush
 
-    front: _CountingQueueHandler
-
-    def count_with(self, on_record: Callable[[str], None]) -> None:
-        """Call `on_record(level)` for every line from now on (feeds log_messages_total)."""
-        self.front.on_record = on_record
+    def count_with(self, observer: LogObserver) -> None:
+        """Count lines, drops and sink failures with `observer` from now on (ServiceMetrics)."""
+        self.health.observe(observer, self.writers, DROP_REASONS)
+        self.front.observer = observer
 
     def line_writer(self, logger: logging.Logger) -> LineWriter:
         """Writes `logger`'s lines straight onto the queue, skipping the logging module's
@@ -397,19 +346,48 @@ class LoggingSetup:
 
         return write
 
-    def flush(self) -> None:
-        """Write out everything queued so far; logging goes on."""
-        if self.listener._thread is not None:
-            self.listener.stop()
-            self.listener.start()
+    def _mark(self, *, stop: bool) -> Flushed:
+        marker = Flushed(stop=stop)
+        self.front.queue.put_nowait(marker)  # past the bound: it must get through
+        return marker
 
-    def stop(self) -> None:
-        if self.listener._thread is None:
-            return  # already stopped
-        self.listener.stop()
-        for handler in self.handlers:
-            with contextlib.suppress(OSError, ValueError):  # a failed sink cannot flush
-                handler.close()
+    def _flush(self, timeout: float) -> None:
+        """Mark the queue and wait until every sink has written what came before the mark;
+        but not for a sink stuck in a write for `timeout` seconds, nor for one still stuck
+        since the last flush (SIGTERM flushes twice: at the end of the lifespan and at
+        exit), nor past FLUSH_MAX_SECONDS for one that is slow."""
+        marker = self._mark(stop=False)
+        give_up = time.monotonic() + FLUSH_MAX_SECONDS
+        waiting = set(self.writers) - self.stuck
+        while not marker.wait(waiting, 0.05) and time.monotonic() < give_up:
+            waiting = {name for name in waiting if not self.writers[name].stuck(timeout)}
+        self.stuck = set(self.writers) - marker.finished
+
+    def flush(self, timeout: float = FLUSH_SECONDS) -> bool:
+        """Write out everything queued so far, waiting for the sinks as `_flush` does;
+        logging goes on. True when every sink took it all."""
+        if not self.dispatcher.running:
+            return True  # stopped: nothing flows any more
+        self._flush(timeout)
+        return not self.stuck
+
+    def stop(self, timeout: float = FLUSH_SECONDS) -> bool:
+        """Flush, then end the writer threads. A sink stuck in a write is left to its
+        (daemon) thread, unclosed. True when every sink took every line."""
+        if not self.dispatcher.running:
+            return True  # already stopped
+        # Flushed first, so that the notices the last writes give (a sink working again)
+        # are on stderr's backlog before it stops.
+        self._flush(timeout)
+        stopped = self._mark(stop=True)
+        stopped.wait(set(self.writers) - self.stuck, STOP_GRACE_SECONDS)
+        self.dispatcher.join(STOP_GRACE_SECONDS)
+        for name, writer in self.writers.items():
+            if name in stopped.finished and writer.join(STOP_GRACE_SECONDS):
+                writer.sink.close()
+            elif isinstance(writer.sink, RotatingFileSink):
+                writer.sink.abandoned = True
+        return not self.stuck
 
 
 def configure_logging(
@@ -420,49 +398,52 @@ def configure_logging(
     max_bytes: int = 10 * 1024 * 1024,
     backups: int = 5,
     syslog_address: str = "",
-    on_record: Callable[[str], None] | None = None,
+    observer: LogObserver | None = None,
+    queue_lines: int = QUEUE_LINES,
 ) -> LoggingSetup:
     """Route every logger (uvicorn's too) through one JSON formatter to the four sinks."""
-    failures = SinkFailures()
-    sinks = [
-        _stream(sys.stdout, logging.INFO, "stdout", failures),
-        _stream(sys.stderr, logging.WARNING, "stderr", failures),
+    health = SinkHealth()
+    sinks: list[tuple[str, LineSink, int]] = [
+        ("stdout", StreamSink(sys.stdout), logging.INFO),
+        ("stderr", StreamSink(sys.stderr), logging.WARNING),
     ]
     file_path = None
     if log_dir is not None:
         file_path = log_file_path(log_dir, per_process_file)
-        file_path.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = _BurstRotatingFileHandler(
-            file_path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-        )
-        file_handler.handleError = failures.handler_error("file")
-        sinks.append(file_handler)
+        sinks.append(("file", RotatingFileSink(file_path, max_bytes, backups), logging.NOTSET))
     syslog_problem = None
     if syslog_address:
         try:
-            syslog = _syslog_handler(syslog_address)
+            syslog = SyslogSink(syslog_address)
         except OSError as exc:  # e.g. a host name that does not resolve
             syslog_problem = f"syslog at {syslog_address} unusable, continuing without it: {exc}"
         else:
-            syslog.setLevel(logging.WARNING)
-            syslog.handleError = failures.handler_error("syslog")
-            sinks.append(syslog)
-            if syslog.unixsocket and not Path(syslog_address).exists():
-                # The handler connects again on every line, so syslog may come up later.
+            sinks.append(("syslog", syslog, logging.WARNING))
+            if syslog.unix_path and not Path(syslog.unix_path).exists():
+                # The sink connects again on each burst, so syslog may come up later.
                 syslog_problem = f"syslog socket {syslog_address} is not there (yet)"
-
-    q: queue.SimpleQueue = queue.SimpleQueue()
-    front = _CountingQueueHandler(q, on_record)
+    writers = {name: SinkWriter(name, sink, sink_level, health) for name, sink, sink_level in sinks}
     formatter = JsonLineFormatter()
+    health.notice = _last_resort(formatter, writers, health)
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    front = _FrontHandler(q, health, queue_lines)
     front.setFormatter(formatter)
-    listener = _BurstQueueListener(
-        q, *sinks, linger=WRITE_LINGER_SECONDS, formatter=formatter, failures=failures
+    dispatcher = _Dispatcher(
+        q,
+        list(writers.values()),
+        linger=WRITE_LINGER_SECONDS,
+        formatter=formatter,
+        health=health,
+        max_burst=queue_lines,
     )
-    listener.start()
+    for writer in writers.values():
+        writer.start()
+    dispatcher.start()
 
     # The JSON line carries none of the caller's file, line, thread or process name, so the
     # records skip finding them (the logging HOWTO's "Optimization"); the formatter takes
-    # the pid itself. A request line costs a fifth less to log without them.
+    # the pid itself. A request line costs a fifth less to log without them. No public API
+    # turns off the caller lookup but this module global.
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
@@ -480,6 +461,23 @@ def configure_logging(
     # Our middleware writes one line per request; uvicorn's own access line would double it.
     logging.getLogger("uvicorn.access").disabled = True
 
+    setup = LoggingSetup(dispatcher, writers, health, file_path, front)
+    if observer is not None:
+        setup.count_with(observer)
     if syslog_problem is not None:
         logging.getLogger(__name__).warning(syslog_problem)
-    return LoggingSetup(listener, sinks, failures, file_path, front)
+    return setup
+
+
+def _last_resort(
+    formatter: JsonLineFormatter, writers: dict[str, SinkWriter], health: SinkHealth
+) -> Notice:
+    """Writes the logging's own notices (a sink failing, working again, lines dropped)
+    straight to stderr, past the queue, which may be what is full; stderr's own to stdout."""
+
+    def notice(level: int, message: str, fields: dict, about: str | None) -> None:
+        text = formatter.line(level, PendingLine(time.time(), __name__, message, None, fields))
+        writers["stdout" if about == "stderr" else "stderr"].put([(level, text)])
+        health.count_line(level)
+
+    return notice

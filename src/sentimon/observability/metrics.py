@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
@@ -149,8 +149,53 @@ class FeedbackMetrics:
         self.rejected.labels(reason).inc()
 
 
+class LogMetrics:
+    """Log lines logged, lines no sink got, and lines a sink failed to write; implements the
+    logging's LogObserver."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.messages = Counter(
+            "log_messages",
+            "Log lines logged, by level (dropped ones and ones a sink failed on included).",
+            ["level"],
+            registry=registry,
+        )
+        self.dropped = Counter(
+            "log_messages_dropped",
+            "Log lines no sink got, by reason (queue_full, unformattable).",
+            ["reason"],
+            registry=registry,
+        )
+        self.sink_failures = Counter(
+            "log_sink_failures",
+            "Log lines a sink failed to write, by sink (stdout, stderr, file, syslog).",
+            ["sink"],
+            registry=registry,
+        )
+        self._by_level: dict[str, Counter] = {}
+
+    def start(self, sinks: Iterable[str], reasons: Iterable[str]) -> None:
+        """Every sink's and reason's series from 0, so that the first loss shows as a rise."""
+        for sink in sinks:
+            self.sink_failures.labels(sink)
+        for reason in reasons:
+            self.dropped.labels(reason)
+
+    def count_line(self, level: str) -> None:
+        counter = self._by_level.get(level)
+        if counter is None:
+            counter = self._by_level[level] = self.messages.labels(level)
+        counter.inc()
+
+    def count_dropped(self, reason: str, lines: int) -> None:
+        self.dropped.labels(reason).inc(lines)
+
+    def count_sink_failures(self, sink: str, lines: int) -> None:
+        self.sink_failures.labels(sink).inc(lines)
+
+
 class ServiceMetrics:
-    """Everything on one registry: model, HTTP in-progress, log lines."""
+    """Everything on one registry: model, feedback, HTTP in-progress, logs."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         # *_created series would double the series count and no rule or panel reads them.
@@ -164,16 +209,4 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
-        self.log_messages = Counter(
-            "log_messages",
-            "Log lines written, by level.",
-            ["level"],
-            registry=registry,
-        )
-        self._log_counters: dict[str, Counter] = {}
-
-    def count_log_line(self, level: str) -> None:
-        counter = self._log_counters.get(level)
-        if counter is None:
-            counter = self._log_counters[level] = self.log_messages.labels(level)
-        counter.inc()
+        self.logs = LogMetrics(registry)
