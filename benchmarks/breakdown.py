@@ -35,7 +35,6 @@ from harness import asgi_post, print_results
 
 from sentimon.api.app import create_app
 from sentimon.model.runtime import Prediction
-from sentimon.serving import build_app
 from sentimon.settings import Settings
 
 _FIXED = Prediction(
@@ -74,12 +73,12 @@ async def measure(rounds: int, calls: int) -> dict:
     log_dir = Path(tempfile.mkdtemp(prefix="sentimon-breakdown-"))
     # (c) logs as served: to its file, and to a stdout that is /dev/null while it runs.
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        shipped = build_app(Settings(log_dir=log_dir))
         apps = {
             "a": bare_app,
             "b": create_app(quiet),
             "b_stubbed_model": create_app(quiet),
-            "c": shipped,
+            # Built last: each create_app configures logging, and the last one keeps it.
+            "c": create_app(Settings(log_dir=log_dir)),
         }
         samples: dict[str, list[float]] = {key: [] for key in apps}
         async with AsyncExitStack() as stack:

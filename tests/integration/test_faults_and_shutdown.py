@@ -1,11 +1,14 @@
 """Fault injection, custom limits and graceful shutdown, each on its own server."""
 
+import json
 import signal
+import socket
 import threading
 import time
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from servers import wait_until
 
 
@@ -91,3 +94,32 @@ def test_several_workers_serve(api_factory, workers):
     with api.client() as c:
         for _ in range(10):
             assert c.post("/predict", json={"text": "great stuff"}).status_code == 200
+
+
+def test_an_upload_the_client_abandons_is_a_499_not_a_server_error(api_factory):
+    api = api_factory()
+    with socket.create_connection(("127.0.0.1", api.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nX-Request-ID: abandoned-1\r\n\r\n"
+            b'8\r\n{"text":\r\n'
+        )
+        time.sleep(0.3)  # the server has the request and waits for the rest of the body
+    # The connection closed with the body half sent.
+
+    def counted() -> dict:
+        text = httpx.get(f"{api.url}/metrics", timeout=10).text
+        statuses = {
+            sample.labels["status"]
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "http_requests_total"
+        }
+        return statuses or None
+
+    assert wait_until(counted, 10, "the abandoned upload in /metrics") == {"499"}
+    api.stop()
+    lines = [json.loads(line) for line in api.stdout().splitlines() if line.startswith("{")]
+    (line,) = [r for r in lines if r.get("request_id") == "abandoned-1"]
+    assert line["status"] == 499 and line["level"] == "INFO" and line["client_closed"] is True
+    assert "abandoned-1" not in api.stderr()  # no traceback, no warning

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
@@ -15,18 +16,20 @@ from prometheus_client import CollectorRegistry, multiprocess
 from starlette.concurrency import run_in_threadpool
 
 from sentimon import __version__
+from sentimon.api.body_guard import BodyGuardMiddleware
 from sentimon.api.errors import install_error_handlers
-from sentimon.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, access_logger
+from sentimon.api.middleware import RequestMiddleware, access_logger
 from sentimon.api.openapi import install_openapi
-from sentimon.api.routes import docs, feedback, health, info, metrics, predict, web
+from sentimon.api.routes import docs, feedback, health, info, predict, web
+from sentimon.api.routes import metrics as metrics_route
 from sentimon.api.security_headers import SecurityHeadersMiddleware
 from sentimon.feedback.intake import FeedbackIntake
 from sentimon.feedback.key import FeedbackKeyError, load_key
 from sentimon.feedback.token import FeedbackSigner
 from sentimon.model.runtime import Predictor
 from sentimon.observability.exposition import MetricsExposition
-from sentimon.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
-from sentimon.observability.logging import LineWriter, LoggingSetup, logger_line_writer
+from sentimon.observability.http_metrics import HttpMetrics
+from sentimon.observability.logging import LoggingSetup, configure_logging
 from sentimon.observability.metrics import ServiceMetrics
 from sentimon.settings import Settings
 
@@ -110,21 +113,29 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.prometheus_multiproc_dir is not None:
             multiprocess.mark_process_dead(os.getpid(), str(settings.prometheus_multiproc_dir))
         restore_signal()
-        if app.state.logging is not None:
-            app.state.logging.flush()  # a worker may die by the signal uvicorn re-raises
+        app.state.logging.flush()  # a worker may die by the signal uvicorn re-raises
 
 
-def _request_line_writer(settings: Settings, setup: LoggingSetup | None) -> LineWriter | None:
-    if not settings.access_log:
-        return None
-    return setup.line_writer(access_logger) if setup else logger_line_writer(access_logger)
+def start_logging(settings: Settings, *, per_process_file: bool) -> LoggingSetup:
+    """Route every logger through the sinks the settings name; flushed at exit."""
+    setup = configure_logging(
+        level=settings.log_level,
+        log_dir=settings.log_dir,
+        per_process_file=per_process_file,
+        max_bytes=settings.log_max_bytes,
+        backups=settings.log_backups,
+        syslog_address=settings.syslog_address,
+    )
+    atexit.register(setup.stop)  # flush the queue into every sink on the way out
+    return setup
 
 
-def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None = None) -> FastAPI:
-    """Build the app. Nothing is loaded until the lifespan starts.
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app as `sentimon serve` runs it: logging configured and its lines counted,
+    metrics, middleware, routes. Nothing is loaded until the lifespan starts.
 
-    `log_setup` is what configure_logging started, if the caller did: request lines then
-    go straight onto its queue.
+    With no settings they come from the environment: `sentimon serve --workers N` names
+    this function as each worker's factory.
     """
     settings = settings or Settings()
     app = FastAPI(
@@ -142,30 +153,33 @@ def create_app(settings: Settings | None = None, log_setup: LoggingSetup | None 
     app.state.draining = False
     app.state.feedback = None  # FeedbackIntake, once the model is loaded
     app.state.feedback_off_reason = None
+    # Each worker of several writes its own log file: one rotating file cannot have two writers.
+    log_setup = start_logging(settings, per_process_file=settings.workers > 1)
     app.state.logging = log_setup
     registry = CollectorRegistry()
-    app.state.metrics = ServiceMetrics(registry) if settings.metrics_enabled else None
+    metrics = ServiceMetrics(registry) if settings.metrics_enabled else None
+    app.state.metrics = metrics
     app.state.exposition = MetricsExposition(registry, settings.prometheus_multiproc_dir)
+    if metrics is not None:
+        log_setup.count_with(metrics.logs)
 
     install_error_handlers(app)
     install_openapi(app, settings)
-    routers = (predict.router, feedback.router, health.router, info.router, metrics.router)
+    routers = (predict.router, feedback.router, health.router, info.router, metrics_route.router)
     for router in (*routers, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("sentimon.api", "static")]), name="static")
     if settings.api_docs:
         docs.install_docs(app)
 
-    # Added last is outermost: the request context wraps everything, even the 413s,
-    # and the request metrics count the 413s, the 415s and the 500s; the security headers
-    # go on every response, the request context's own 500s too.
+    # Added last is outermost. RequestMiddleware wraps everything but the security headers,
+    # so it counts and logs the 413s, 415s and 500s, and its own 500s get the headers too.
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
-    if app.state.metrics:
-        app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(
-        RequestContextMiddleware,
-        in_progress=app.state.metrics.http_inprogress if app.state.metrics else None,
-        access_log=_request_line_writer(settings, log_setup),
+        RequestMiddleware,
+        metrics=HttpMetrics(registry) if metrics is not None else None,
+        in_progress=metrics.http_inprogress if metrics is not None else None,
+        access_log=log_setup.line_writer(access_logger) if settings.access_log else None,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

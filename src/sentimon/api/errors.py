@@ -7,14 +7,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from sentimon.api.middleware import error_payload
+from sentimon.api.middleware import error_payload, request_record
 from sentimon.feedback.intake import REFUSALS
 from sentimon.feedback.token import FeedbackTokenError
 from sentimon.model.errors import InvalidInputError
 
 
-def _request_id(request: Request) -> str | None:
-    return request.scope.get("state", {}).get("request_id")
+def _request_id(request: Request) -> str:
+    return request_record(request).request_id
 
 
 def _loc(loc: tuple) -> str:
@@ -52,7 +52,7 @@ async def _feedback_refused(request: Request, exc: FeedbackTokenError) -> JSONRe
     metrics = request.app.state.metrics
     if metrics:
         metrics.feedback.count_rejected(exc.reason)
-    request.scope["state"].setdefault("log", {})["refused"] = exc.reason
+    request_record(request).refused = exc.reason
     status, kind = REFUSALS[exc.reason]
     return JSONResponse(error_payload(kind, str(exc), _request_id(request)), status)
 

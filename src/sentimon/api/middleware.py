@@ -1,46 +1,89 @@
-"""Pure ASGI middleware: request ids, the last-resort error boundary, and the body guard.
+"""The one middleware that owns a request: its id, its record, its metrics, its log line, its
+error boundary, and what happens when the client goes away.
 
-Written against raw ASGI rather than BaseHTTPMiddleware, which measured here at
-half the throughput of a trivial endpoint.
+Pure ASGI rather than BaseHTTPMiddleware, which measured here at half the throughput of
+a trivial endpoint; and one layer rather than two (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import time
-import uuid
+from dataclasses import dataclass
 
 import orjson
 from prometheus_client import Gauge
-from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentimon.observability.context import request_id_var
+from sentimon.observability.http_metrics import HttpMetrics, content_length, route_template
 from sentimon.observability.logging import LineWriter
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("sentimon.access")
 
-# Probes and scrapes log at DEBUG: at INFO they would drown the request log.
+# Probes and the scrape: not counted in the request metrics (they would drown the rate and
+# latency of real traffic) and logged at DEBUG (at INFO they would drown the request log).
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+# nginx's "client closed request": the client went away before its response. Not a 5xx,
+# so not counted against the service by the error-rate alerts.
+CLIENT_CLOSED = 499
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 
+# The fields a route may set on its request's record, in the order the log line shows them.
+_ROUTE_FIELDS = (
+    "texts",
+    "text_chars",
+    "text_hash",
+    "text",
+    "label",
+    "confidence",
+    "predicted_label",
+    "true_label",
+    "correct",
+    "refused",
+)
 
-def _json_response_messages(
-    status: int, body: dict, request_id: str | None = None
-) -> tuple[Message, Message]:
-    payload = orjson.dumps(body)
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(payload)).encode()),
-    ]
-    if request_id:
-        headers.append((REQUEST_ID_HEADER, request_id.encode()))
-    start = {"type": "http.response.start", "status": status, "headers": headers}
-    return start, {"type": "http.response.body", "body": payload}
+
+@dataclass(slots=True)
+class RequestRecord:
+    """One request, as its access line will tell it. The middleware puts it in
+    `scope["state"]["record"]`; routes fill in the fields they know (left None: not logged)."""
+
+    request_id: str
+    texts: int | None = None
+    text_chars: int | None = None
+    text_hash: str | None = None
+    text: str | None = None  # raw text, only with SENTIMON_LOG_TEXT
+    label: str | None = None
+    confidence: float | None = None
+    predicted_label: str | None = None
+    true_label: str | None = None
+    correct: bool | None = None
+    refused: str | None = None  # why feedback was refused
+    client_closed: bool = False  # the client went away before its response: status 499
+
+    def log_fields(self) -> dict:
+        fields = {}
+        for name in _ROUTE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                fields[name] = value
+        if self.client_closed:
+            fields["client_closed"] = True
+        return fields
+
+
+def request_record(request: HTTPConnection) -> RequestRecord:
+    """The record RequestMiddleware made for this request."""
+    return request.scope["state"]["record"]
 
 
 def error_payload(kind: str, message: str, request_id: str | None, details=None) -> dict:
@@ -51,6 +94,21 @@ def error_payload(kind: str, message: str, request_id: str | None, details=None)
     return {"error": error, "request_id": request_id}
 
 
+def _json_response_messages(status: int, body: dict) -> tuple[Message, Message]:
+    payload = orjson.dumps(body)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    start = {"type": "http.response.start", "status": status, "headers": headers}
+    return start, {"type": "http.response.body", "body": payload}
+
+
+def _new_request_id() -> str:
+    # 32 random hex digits, as uuid4().hex gives, for a seventh of its cost (1 µs, not 7).
+    return os.urandom(16).hex()
+
+
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER:
@@ -58,21 +116,27 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-class RequestContextMiddleware:
-    """Gives every request an id, counts it in flight, logs one line for it, and answers crashes.
+class RequestMiddleware:
+    """Gives every request an id and a RequestRecord, counts it in flight, answers a crash with
+    a JSON 500, then counts and times it (`http_*` metrics) and logs its one access line.
 
-    It sits outside everything else, so even a 500 carries X-Request-ID, and the
-    traceback is logged while the request id is still in context. Routes add
-    fields to the request's line through `scope["state"]["log"]`.
+    A client that goes away before its response (receive() says `http.disconnect`, or
+    sending fails) is recorded as 499 whatever the app answered: logged at INFO with
+    `client_closed`, counted under status 499, no traceback. A client that leaves while
+    the app computes and never reads again goes unnoticed: the server drops the response
+    silently, and it is counted with the status the app chose.
     """
 
     def __init__(
         self,
         app: ASGIApp,
+        *,
+        metrics: HttpMetrics | None = None,
         in_progress: Gauge | None = None,
         access_log: LineWriter | None = None,
     ) -> None:
         self.app = app
+        self.metrics = metrics  # None: no request metrics
         self.in_progress = in_progress
         self.access_log = access_log  # None: no request lines
 
@@ -81,132 +145,83 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
-        state = scope.setdefault("state", {})
-        state["request_id"] = request_id
-        token = request_id_var.set(request_id)
-        header = (REQUEST_ID_HEADER, request_id.encode())
-        status = 500
-        response_started = False
+        record = RequestRecord(_incoming_request_id(scope) or _new_request_id())
+        scope.setdefault("state", {})["record"] = record
+        token = request_id_var.set(record.request_id)
+        header = (REQUEST_ID_HEADER, record.request_id.encode())
+        status, response_headers = 500, []
+        response_started = response_done = False
+
+        async def watched_receive() -> Message:
+            message = await receive()
+            # After the response the server answers every receive() with a disconnect.
+            if message["type"] == "http.disconnect" and not response_done:
+                record.client_closed = True
+            return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status, response_headers, response_started, response_done
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
+                response_headers = message["headers"] = [*message.get("headers", ()), header]
+            try:
+                await send(message)
+            except (OSError, ClientDisconnect):
+                record.client_closed = True
+                raise
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                response_done = True
 
         if self.in_progress is not None:
             self.in_progress.inc()
         try:
             try:
-                await self.app(scope, receive, send_with_id)
-            except Exception:
-                logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-                if response_started:
-                    raise  # too late for a clean response; the server closes the connection
-                for message in _json_response_messages(
-                    500,
-                    error_payload("internal_error", "internal server error", request_id),
-                    request_id,
-                ):
-                    await send(message)
+                await self.app(scope, watched_receive, send_with_id)
+            except Exception as exc:
+                if record.client_closed or isinstance(exc, ClientDisconnect):
+                    # Nobody to answer, and no fault of the service's.
+                    record.client_closed = True
+                    logger.debug("client closed during %s", scope["path"], exc_info=True)
+                else:
+                    logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+                    if response_started:
+                        raise  # too late for a clean response; the server closes the connection
+                    payload = error_payload(
+                        "internal_error", "internal server error", record.request_id
+                    )
+                    with contextlib.suppress(OSError, ClientDisconnect):  # gone meanwhile: 499
+                        for message in _json_response_messages(500, payload):
+                            await send_with_id(message)
         finally:
+            seconds = time.perf_counter() - start
             if self.in_progress is not None:
                 self.in_progress.dec()
+            if record.client_closed:
+                status, response_headers = CLIENT_CLOSED, []
+            handler = route_template(scope)
+            quiet = handler in QUIET_PATHS
+            if self.metrics is not None and not quiet:
+                self.metrics.observe(
+                    (handler, scope["method"], str(status)),
+                    seconds,
+                    content_length(scope["headers"]),
+                    content_length(response_headers),
+                )
             if self.access_log is not None:
-                self._log(scope, state, status, time.perf_counter() - start)
+                self._log(scope, record, status, seconds, quiet)
             request_id_var.reset(token)
 
-    def _log(self, scope: Scope, state: dict, status: int, seconds: float) -> None:
+    def _log(
+        self, scope: Scope, record: RequestRecord, status: int, seconds: float, quiet: bool
+    ) -> None:
         path, method = scope["path"], scope["method"]
-        if status >= 500:
-            level = logging.WARNING  # also to stderr and syslog, beside the ERROR traceback
-        else:
-            level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+        # A 5xx goes at WARNING, to stderr and syslog too, beside the ERROR traceback.
+        level = logging.WARNING if status >= 500 else logging.DEBUG if quiet else logging.INFO
         fields = {
             "method": method,
             "path": path,
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
+            **record.log_fields(),
         }
-        extra = state.get("log")
-        if extra:
-            fields |= extra
         self.access_log(level, f"{method} {path} {status}", fields)
-
-
-# Methods whose body this API reads; it reads nothing but JSON.
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-def is_json_media_type(value: bytes) -> bool:
-    """application/json or any application/...+json, parameters such as charset allowed."""
-    mime = value.split(b";", 1)[0].strip().lower()
-    return mime == b"application/json" or (
-        mime.startswith(b"application/") and mime.endswith(b"+json")
-    )
-
-
-class BodyGuardMiddleware:
-    """Refuses a body before anything parses it: 415 unless it is declared as JSON, 413 when it
-    is over `max_bytes`, chunked ones too.
-
-    The checks run when a route first asks for the body, so after routing: an unknown path
-    still gets the router's 404 and a wrong method its 405 with `Allow`, whatever the
-    content type. They run before a byte of the body is read (415, and 413 on a declared
-    length) or as soon as the count passes the limit (chunked), and raise HTTPException
-    from `receive`, which FastAPI hands to the error handlers (errors.py) rather than
-    calling it a parsing error.
-
-    Checked here rather than in a route dependency: FastAPI's dependency solving cost
-    every /predict about 30 µs per dependency (docs/performance.md).
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def _too_large(self, size: str) -> HTTPException:
-        return HTTPException(
-            413,
-            f"request body is {size}; the limit is {self.max_bytes} bytes "
-            "(SENTIMON_MAX_BODY_BYTES)",
-        )
-
-    def _check_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
-        content_type = length = None
-        for name, value in headers:
-            if name == b"content-type":
-                content_type = value
-            elif name == b"content-length":
-                length = value
-        if content_type is None or not is_json_media_type(content_type):
-            shown = content_type.decode("latin-1") if content_type else "none"
-            raise HTTPException(415, f"content-type must be application/json, got {shown}")
-        try:
-            declared = int(length) if length is not None else 0
-        except ValueError:
-            declared = 0
-        if declared > self.max_bytes:
-            raise self._too_large(f"{declared} bytes")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
-        received = -1  # the route has not asked for the body yet
-
-        async def guarded_receive() -> Message:
-            nonlocal received
-            if received < 0:
-                self._check_headers(scope["headers"])
-                received = 0
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large(f"over {self.max_bytes} bytes")
-            return message
-
-        await self.app(scope, guarded_receive, send)

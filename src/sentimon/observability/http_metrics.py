@@ -1,7 +1,7 @@
-"""HTTP request metrics: a pure ASGI middleware that labels each request by its route template.
+"""HTTP request metrics, labelled by route template; api/middleware.py observes them.
 
-It keeps prometheus-fastapi-instrumentator's metric names, help texts and labels (the
-dashboards and rules read them), but does its work after the response: the router has
+They keep prometheus-fastapi-instrumentator's metric names, help texts and labels (the
+dashboards and rules read them), but are observed after the response: the router has
 already matched the route and left it in the scope, so no request is matched twice and
 no Request, Response or Info object is built (35 to 85 µs a request on this CPU,
 docs/performance.md).
@@ -9,18 +9,13 @@ docs/performance.md).
 
 from __future__ import annotations
 
-import re
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram, Summary
 from prometheus_fastapi_instrumentator.routing import get_route_name
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from sentimon.observability.metrics import HTTP_SECONDS_BUCKETS
 
-# Probes and scrapes would drown the request rate and latency of real traffic.
-EXCLUDED_HANDLERS = re.compile(r"^/(metrics|healthz|readyz)$")
 # Paths no route matches (scanners, typos) share one label value, so they cannot
 # blow up the number of series.
 UNMATCHED = "none"
@@ -79,7 +74,7 @@ def route_template(scope: Scope) -> str:
     return get_route_name(HTTPConnection(scope), should_include_root_path=False) or UNMATCHED
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
+def content_length(headers: list[tuple[bytes, bytes]]) -> int:
     for name, value in headers:
         if name == b"content-length":
             try:
@@ -87,36 +82,3 @@ def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
             except ValueError:
                 return 0
     return 0
-
-
-class HttpMetricsMiddleware:
-    """Counts and times every request except probes and scrapes; a raised error counts as 500."""
-
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status, response_headers = 500, []
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status, response_headers
-            if message["type"] == "http.response.start":
-                status, response_headers = message["status"], message.get("headers", [])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            handler = route_template(scope)
-            if not EXCLUDED_HANDLERS.match(handler):
-                self.metrics.observe(
-                    (handler, scope["method"], str(status)),
-                    time.perf_counter() - start,
-                    _content_length(scope["headers"]),
-                    _content_length(response_headers),
-                )

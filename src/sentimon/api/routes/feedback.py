@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
+from sentimon.api.middleware import request_record
 from sentimon.api.openapi import BODY_ERRORS
 from sentimon.api.schemas import ErrorResponse, FeedbackRequest, FeedbackResponse
 from sentimon.feedback.intake import FeedbackIntake
@@ -42,8 +43,8 @@ async def feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
     metrics = request.app.state.metrics
     if metrics:
         metrics.feedback.count(claim.model, claim.version, claim.predicted_label, body.label)
-    log = request.scope["state"].setdefault("log", {})
-    log["predicted_label"], log["true_label"], log["correct"] = (
+    record = request_record(request)
+    record.predicted_label, record.true_label, record.correct = (
         claim.predicted_label,
         body.label,
         correct,
@@ -54,5 +55,5 @@ async def feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
         predicted_label=claim.predicted_label,
         label=body.label,
         correct=correct,
-        request_id=request.state.request_id,
+        request_id=record.request_id,
     )

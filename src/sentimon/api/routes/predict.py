@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sentimon.api.deps import app_settings, ready_predictor
+from sentimon.api.middleware import RequestRecord, request_record
 from sentimon.api.openapi import BODY_ERRORS, NOT_READY
 from sentimon.api.schemas import (
     BatchPredictRequest,
@@ -68,15 +69,12 @@ def _text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
 
 
-def _log_fields(request: Request, text: str | None, settings: Settings) -> dict:
-    """Fields this request adds to its one access-log line."""
-    fields = request.scope["state"].setdefault("log", {})
-    if text is not None:
-        fields["text_chars"] = len(text)
-        fields["text_hash"] = _text_hash(text)
-        if settings.log_text:
-            fields["text"] = text
-    return fields
+def _record_text(record: RequestRecord, text: str, settings: Settings) -> None:
+    """What the access line tells of the text: its length and hash, the text only if asked."""
+    record.text_chars = len(text)
+    record.text_hash = _text_hash(text)
+    if settings.log_text:
+        record.text = text
 
 
 def _token_issuer(request: Request) -> Callable[[str], str | None]:
@@ -95,7 +93,7 @@ def _respond(cls: type[_R], p: Prediction, predictor: Predictor, request: Reques
         feedback_token=_token_issuer(request)(p.label),
         model=predictor.name,
         model_version=predictor.version,
-        request_id=request.state.request_id,
+        request_id=request_record(request).request_id,
         **extra,
     )
 
@@ -119,8 +117,9 @@ async def predict(body: PredictRequest, request: Request) -> Response:
             await asyncio.sleep(settings.fault_slow_seconds)
     _check_length(body.text, settings)
     prediction = predictor.predict(body.text)
-    log = _log_fields(request, body.text, settings)
-    log["label"], log["confidence"] = prediction.label, round(prediction.confidence, 4)
+    record = request_record(request)
+    _record_text(record, body.text, settings)
+    record.label, record.confidence = prediction.label, round(prediction.confidence, 4)
     return _json(_respond(PredictResponse, prediction, predictor, request))
 
 
@@ -136,8 +135,8 @@ async def predict_batch(body: BatchPredictRequest, request: Request) -> BatchPre
     for i, text in enumerate(body.texts):
         _check_length(text, settings, f"texts[{i}]")
     chars = sum(map(len, body.texts))
-    log = _log_fields(request, None, settings)
-    log["texts"], log["text_chars"] = len(body.texts), chars
+    record = request_record(request)
+    record.texts, record.text_chars = len(body.texts), chars
     if chars > _THREADPOOL_CHARS:
         predictions = await run_in_threadpool(predictor.predict_batch, body.texts)
     else:
@@ -147,7 +146,7 @@ async def predict_batch(body: BatchPredictRequest, request: Request) -> BatchPre
         results=[PredictionResult.of(p, issue(p.label)) for p in predictions],
         model=predictor.name,
         model_version=predictor.version,
-        request_id=request.state.request_id,
+        request_id=request_record(request).request_id,
     )
 
 
