@@ -44,7 +44,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.limits = limits
         # Bytes of the current request's line and headers; None once they are complete.
         self._header_bytes: int | None = 0
-        self._read_deadline: TimerHandle | None = None
+        # When the request being read began (loop time); None between requests.
+        self._request_started: float | None = None
+        # One timer per connection, re-armed only when it fires early: a timer per
+        # request would cost more than the bookkeeping it saves.
+        self._read_timer: TimerHandle | None = None
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -54,14 +58,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_read_deadline()
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._read_deadline is None:
-            self._read_deadline = self.loop.call_later(
-                self.limits.read_timeout_seconds, self._read_timed_out
-            )
+        if self._request_started is None:
+            self._request_started = self.loop.time()
+            if self._read_timer is None:
+                self._read_timer = self.loop.call_later(
+                    self.limits.read_timeout_seconds, self._check_read_deadline
+                )
         if self._header_bytes is None:  # the body, or a request waiting for its response
             super().data_received(data)
             return
@@ -85,18 +93,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._cancel_read_deadline()
+        self._request_started = None
         self._header_bytes = 0
         super().on_message_complete()
 
-    def _cancel_read_deadline(self) -> None:
-        if self._read_deadline is not None:
-            self._read_deadline.cancel()
-            self._read_deadline = None
-
-    def _read_timed_out(self) -> None:
-        self._read_deadline = None
-        if self.transport.is_closing():
+    def _check_read_deadline(self) -> None:
+        self._read_timer = None
+        if self._request_started is None or self.transport.is_closing():
+            return  # between requests: the keep-alive timeout applies
+        left = self._request_started + self.limits.read_timeout_seconds - self.loop.time()
+        if left > 0:  # an earlier request finished and this one began later
+            self._read_timer = self.loop.call_later(left, self._check_read_deadline)
             return
         if self._header_bytes is not None:  # no app is running for this request yet
             self._reject(HTTPStatus.REQUEST_TIMEOUT)

@@ -101,3 +101,17 @@ def test_keep_alive_requests_are_served_within_the_limits(limited):
     with limited.client() as c:
         for _ in range(20):
             assert c.post("/predict", json={"text": "fine"}).status_code == 200
+
+
+def test_the_read_deadline_runs_from_each_request_s_own_first_byte(limited):
+    with _connect(limited) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        first = b""
+        while not first.endswith(b'{"status":"ok"}'):
+            first += sock.recv(65536)
+        time.sleep(KEEP_ALIVE / 2)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-half")
+        received, waited = _read_until_closed(sock)
+    assert first.startswith(b"HTTP/1.1 200 ")
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert READ_TIMEOUT * 0.9 <= waited < READ_TIMEOUT + 3
