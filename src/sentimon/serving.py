@@ -2,34 +2,78 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import shutil
 import signal
 import tempfile
+from pathlib import Path
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from sentimon.api.app import create_app, start_logging
+from sentimon.http_protocol import ConnectionLimits, LimitedHttpToolsProtocol
+from sentimon.observability.workers import WorkerRestarts
 from sentimon.settings import Settings
 
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+logger = logging.getLogger(__name__)
 
 
 def _exit_on_signal(signum: int, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def serve(settings: Settings) -> None:
-    options = {
+def _exit_status(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"killed by {signal.Signals(-exitcode).name}"
+    return f"exit code {exitcode}"
+
+
+class _Supervisor(Multiprocess):
+    """uvicorn's supervisor, with each worker it replaces logged at WARNING and counted."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list, restarts: WorkerRestarts) -> None:
+        super().__init__(config, sockets)
+        self.restarts = restarts
+
+    def keep_subprocess_alive(self) -> None:
+        # uvicorn replaces a dead worker in place in `processes` and says so at INFO only.
+        before = list(self.processes)
+        super().keep_subprocess_alive()
+        for old, new in zip(before, self.processes, strict=True):
+            if new is not old:
+                self.restarts.record()
+                logger.warning(
+                    "worker %s died (%s); started worker %s in its place",
+                    old.pid,
+                    _exit_status(old.exitcode),
+                    new.pid,
+                    extra={"worker_pid": old.pid, "exitcode": old.exitcode},
+                )
+
+
+def _options(settings: Settings) -> dict:
+    limits = ConnectionLimits(settings.header_max_bytes, settings.read_timeout_seconds)
+    return {
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        # A partial of a module-level class pickles, so spawned workers get it too.
+        "http": functools.partial(LimitedHttpToolsProtocol, limits=limits),
+        "timeout_keep_alive": settings.keep_alive_seconds,
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
         "server_header": False,
         "log_config": None,  # our handlers, not uvicorn's
         "access_log": False,  # one line per request comes from our middleware
     }
+
+
+def serve(settings: Settings) -> None:
+    options = _options(settings)
     if settings.workers == 1:
         # uvicorn re-raises SIGTERM once it has shut down; exiting through SystemExit
         # instead of dying by the signal lets atexit flush the last log lines.
@@ -43,9 +87,14 @@ def serve(settings: Settings) -> None:
     for name in ("host", "port", "workers"):
         os.environ[f"SENTIMON_{name.upper()}"] = str(getattr(settings, name))
     start_logging(settings, per_process_file=False)  # the supervisor's own lines
+    # What uvicorn.run does for workers > 1, with our supervisor in place of its own.
+    config = uvicorn.Config(
+        "sentimon.api.app:create_app", factory=True, workers=settings.workers, **options
+    )
     try:
-        uvicorn.run(
-            "sentimon.api.app:create_app", factory=True, workers=settings.workers, **options
-        )
+        sock = config.bind_socket()
+        _Supervisor(config, [sock], WorkerRestarts(Path(metrics_dir))).run()
+    except KeyboardInterrupt:
+        pass
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
 
     shutdown_grace_seconds: int = Field(30, ge=0)
     """How long in-flight requests may run after SIGTERM before they are cut."""
+    header_max_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    """Largest request line plus headers; larger ones get 431 and the connection is closed."""
+    read_timeout_seconds: float = Field(30, gt=0, le=3600)
+    """Longest a request may take to arrive, first byte to last body byte; slower ones are cut (408 while the headers are unfinished)."""  # noqa: E501
+    keep_alive_seconds: float = Field(5, gt=0, le=3600)
+    """How long a connection may stay open with no request in progress, from its start and between requests."""  # noqa: E501
 
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     """Lowest level logged."""

@@ -7,6 +7,7 @@ import threading
 import time
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from servers import wait_until
@@ -123,3 +124,38 @@ def test_an_upload_the_client_abandons_is_a_499_not_a_server_error(api_factory):
     (line,) = [r for r in lines if r.get("request_id") == "abandoned-1"]
     assert line["status"] == 499 and line["level"] == "INFO" and line["client_closed"] is True
     assert "abandoned-1" not in api.stderr()  # no traceback, no warning
+
+
+def _restarts(api) -> float:
+    text = httpx.get(f"{api.url}/metrics", timeout=10).text
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    return families["sentimon_worker_restarts"].samples[0].value
+
+
+def _workers(api) -> list[psutil.Process]:
+    children = psutil.Process(api.process.pid).children()
+    return [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+
+
+def test_a_killed_worker_is_logged_at_warning_counted_and_replaced(api_factory):
+    api = api_factory(args=["--workers", "2"])
+    wait_until(lambda: len(_workers(api)) == 2, 10, "two workers")
+    assert _restarts(api) == 0
+    victim = _workers(api)[0]
+    victim.send_signal(signal.SIGKILL)
+
+    def warned() -> dict | None:
+        for line in api.stderr().splitlines():
+            record = json.loads(line) if line.startswith("{") else {}
+            if record.get("worker_pid") == victim.pid:
+                return record
+        return None
+
+    record = wait_until(warned, 15, "the supervisor to log the dead worker")
+    assert record["level"] == "WARNING"
+    assert f"worker {victim.pid} died (killed by SIGKILL)" in record["message"]
+    with api.client() as c:  # the other worker keeps serving while the new one starts
+        assert c.post("/predict", json={"text": "still here"}).status_code == 200
+    wait_until(lambda: _restarts(api) == 1, 10, "the restart metric to rise")
+    wait_until(lambda: len(_workers(api)) == 2, 30, "a replacement worker")
+    assert victim.pid not in {p.pid for p in _workers(api)}

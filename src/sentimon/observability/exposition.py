@@ -25,6 +25,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from sentimon.observability.gpu import gpu_collector
+from sentimon.observability.workers import WorkerRestartsCollector
 
 _PID_IN_FILE = re.compile(r"_(\d+)\.db$")
 
@@ -83,9 +84,11 @@ class MetricsExposition:
         self.registry = registry
         self.multiprocess_dir = multiprocess_dir
         self.gpu = gpu_collector()
+        self.restarts = WorkerRestartsCollector(multiprocess_dir)
         if multiprocess_dir is None:
             ProcessCollector(registry=registry)
             PlatformCollector(registry=registry)
+            registry.register(self.restarts)
             if self.gpu is not None:
                 registry.register(self.gpu)
 
@@ -96,6 +99,7 @@ class MetricsExposition:
         scrape = CollectorRegistry()
         multiprocess.MultiProcessCollector(scrape, path=str(self.multiprocess_dir))
         scrape.register(WorkerProcessCollector(self.multiprocess_dir))
+        scrape.register(self.restarts)
         if self.gpu is not None:
             scrape.register(self.gpu)
         return generate_latest(scrape), CONTENT_TYPE_LATEST
