@@ -86,7 +86,7 @@ def _text(rng: random.Random, words: list[str], longest: int) -> str:
 
 def test_resident_memory_stays_bounded_over_inputs_of_varied_shape(model_dir):
     """Each batch shape (up to 64 texts of up to 128 tokens) needs its own intermediates,
-    up to about 50 MB; they must leave the process once the run is done, also when runs
+    up to about 40 MB; they must leave the process once the run is done, also when runs
     overlap, as they do in the server's thread pool."""
     predictor = Predictor.load(model_dir, threads=1, device="cpu")
     rng = random.Random(13)
