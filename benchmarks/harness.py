@@ -1,15 +1,19 @@
-"""Shared pieces of the benchmarks: servers on free ports, wrk with a POST script, the machine."""
+"""Shared pieces of the benchmarks: servers on free ports, wrk with a POST script, a soak
+of texts of varied length, the machine."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -152,6 +156,52 @@ def wrk(
     if cpu is not None:
         result["cpu_us_per_request"] = round(cpu / requests * 1e6, 1)
     return result
+
+
+def varied_text(rng: random.Random, longest: int = 5000) -> str:
+    """TEXT's words up to a length from 1 to `longest` characters, log-uniform, so that
+    short texts and every token count up to the model window come up as often as long ones."""
+    chars = int(longest ** rng.random())
+    words = TEXT.split()
+    text = ""
+    while len(text) < chars:
+        text += rng.choice(words) + " "
+    return text[:chars].strip() or words[0]
+
+
+def _soak_requests(count: int, seed: int) -> list[tuple[str, dict]]:
+    """/predict with one text and /predict/batch with 1 to 64 texts, in turn."""
+    rng = random.Random(seed)
+    return [
+        ("/predict", {"text": varied_text(rng)})
+        if i % 2 == 0
+        else ("/predict/batch", {"texts": [varied_text(rng) for _ in range(rng.randint(1, 64))]})
+        for i in range(count)
+    ]
+
+
+async def _post_all(url: str, requests: list[tuple[str, dict]], connections: int) -> None:
+    pending = iter(requests)
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+
+        async def connection() -> None:
+            for path, body in pending:
+                response = await client.post(path, json=body)
+                if response.status_code != 200:
+                    raise RuntimeError(f"POST {path} answered {response.status_code}")
+
+        await asyncio.gather(*(connection() for _ in range(connections)))
+
+
+def soak(url: str, requests: int, connections: int = 8, seed: int = 13) -> dict:
+    """POST `requests` seeded requests of texts of varied length over `connections`."""
+    bodies = _soak_requests(requests, seed)
+    started = time.perf_counter()
+    asyncio.run(_post_all(url, bodies, connections))
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "texts": sum(len(b.get("texts", [None])) for _, b in bodies),
+    }
 
 
 def process_memory(pid: int) -> list[dict]:

@@ -1,6 +1,6 @@
 """`make bench`: sentimon over HTTP against the bare framework, the model alone, start-up time.
 
-    python benchmarks/run.py            # about 5 minutes; writes results/latest.json
+    python benchmarks/run.py            # about 6 minutes; writes results/latest.json
                                         # and the figures in docs/performance.md
     python benchmarks/run.py --quick    # about 1 minute; prints, writes nothing
 
@@ -11,6 +11,9 @@ Four servers run side by side on loopback: (a) the bare framework
 the machine's speed hits all alike, and each figure is the median of the rounds.
 On a machine with two CPUs or more, single-process servers run on CPU 0 and wrk
 on CPU 1; (d) and its wrk are not pinned, since two workers need both CPUs.
+After the rounds, (c) and (d) are soaked with texts of 1 to 5,000 characters
+(/predict and /predict/batch of up to 64) and their resident memory read again:
+the memory target is judged on that figure.
 The model alone, the start-up time and the in-process breakdown
 (benchmarks/breakdown.py) are measured first, on a quiet machine.
 """
@@ -39,6 +42,7 @@ from harness import (
     process_memory,
     sentimon_command,
     server,
+    soak,
     wait_until,
     wrk,
 )
@@ -47,6 +51,8 @@ from report import render, targets, update_doc
 RESULTS = REPO / "benchmarks" / "results" / "latest.json"
 DOC = REPO / "docs" / "performance.md"
 CONCURRENCY = (1, 8)
+SOAKED = ("c", "d")  # the variants the memory target covers
+SOAK_CONNECTIONS = 8
 
 
 @dataclass
@@ -83,13 +89,26 @@ class Plan:
     model_repeat: int
     startups: int
     breakdown_rounds: int
+    soak_requests: int
 
 
 FULL = Plan(
-    rounds=5, seconds=6, warmup_seconds=3, model_repeat=5000, startups=5, breakdown_rounds=7
+    rounds=5,
+    seconds=6,
+    warmup_seconds=3,
+    model_repeat=5000,
+    startups=5,
+    breakdown_rounds=7,
+    soak_requests=1000,
 )
 QUICK = Plan(
-    rounds=1, seconds=3, warmup_seconds=1, model_repeat=500, startups=2, breakdown_rounds=2
+    rounds=1,
+    seconds=3,
+    warmup_seconds=1,
+    model_repeat=500,
+    startups=2,
+    breakdown_rounds=2,
+    soak_requests=100,
 )
 
 
@@ -98,7 +117,8 @@ def _median(runs: list[dict], key: str) -> float:
 
 
 def measure_http(plan: Plan) -> dict:
-    """Every variant at every concurrency, rounds interleaved; medians, rounds and memory."""
+    """Every variant at every concurrency, rounds interleaved; medians, rounds and memory;
+    then the soak and memory after it."""
     server_cpus, wrk_cpus = cpus_for_pinning()
     variants = _variants()
     runs: dict[str, dict[int, list[dict]]] = {k: {c: [] for c in CONCURRENCY} for k in variants}
@@ -116,6 +136,11 @@ def measure_http(plan: Plan) -> dict:
                     result = wrk(srv.url, connections, plan.seconds, cpus, srv.process.pid)
                     runs[key][connections].append(result)
         memory = {key: process_memory(srv.process.pid) for key, srv in servers.items()}
+        soaked = {
+            key: soak(servers[key].url, plan.soak_requests, SOAK_CONNECTIONS)
+            | {"processes": process_memory(servers[key].process.pid)}
+            for key in SOAKED
+        }
 
     results = {}
     for key, v in variants.items():
@@ -146,7 +171,15 @@ def measure_http(plan: Plan) -> dict:
                 r["cpu_us_per_request_c8"] / bare["cpu_us_per_request_c8"], 3
             ),
         }
-    return {"cpus": {"server": server_cpus, "wrk": wrk_cpus}, "variants": results}
+    return {
+        "cpus": {"server": server_cpus, "wrk": wrk_cpus},
+        "variants": results,
+        "soak": {
+            "requests": plan.soak_requests,
+            "connections": SOAK_CONNECTIONS,
+            "variants": soaked,
+        },
+    }
 
 
 def _wrk_cpus(variant: Variant, wrk_cpus: str | None) -> str | None:

@@ -1,6 +1,9 @@
 import math
+import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import psutil
 import pytest
 
 from sentimon.model.errors import InvalidInputError, ModelLoadError
@@ -70,3 +73,33 @@ def test_asking_for_cuda_without_it_fails_clearly(model_dir):
         pytest.skip("this machine has CUDA; the refusal path cannot be shown")
     with pytest.raises(ModelLoadError, match="device 'cuda' asked for"):
         Predictor.load(model_dir, device="cuda")
+
+
+def _text(rng: random.Random, words: list[str], longest: int) -> str:
+    """Vocabulary words up to a random length of 1 to `longest` characters."""
+    chars = rng.randint(1, longest)
+    text = ""
+    while len(text) < chars:
+        text += rng.choice(words) + " "
+    return text[:chars].strip() or words[0]
+
+
+def test_resident_memory_stays_bounded_over_inputs_of_varied_shape(model_dir):
+    """Each batch shape (up to 64 texts of up to 128 tokens) needs its own intermediates,
+    up to about 40 MB; they must leave the process once the run is done, also when runs
+    overlap, as they do in the server's thread pool."""
+    predictor = Predictor.load(model_dir, threads=1, device="cpu")
+    rng = random.Random(13)
+    words = predictor.vocabulary.tokens[2:2000]
+    for _ in range(20):  # short single texts: the state every worker reaches at once
+        predictor.predict(_text(rng, words, 200))
+    batches = []
+    for _ in range(60):
+        size = rng.choice((1, rng.randint(2, 64), 64))
+        batches.append([_text(rng, words, 5000) for _ in range(size)])
+    process = psutil.Process()
+    before = process.memory_info().rss
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(predictor.predict_batch, batches))
+    grown_mb = (process.memory_info().rss - before) / 1e6
+    assert grown_mb < 20, f"resident memory grew {grown_mb:.0f} MB over 60 varied batches"
