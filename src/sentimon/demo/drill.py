@@ -73,6 +73,11 @@ def _after(seconds: float) -> Callable[[AlertWatcher, float], bool]:
     return lambda _watcher, elapsed: elapsed >= seconds
 
 
+def _calm_step(seconds: float, feedback: float = 0.0) -> Step:
+    return Step("calm", "normal", f"{seconds:.0f} s of normal traffic, no alert active",
+                _calm(seconds), feedback, minimum=seconds)  # fmt: skip
+
+
 def _model_steps(
     calm_seconds: float, baseline_seconds: float, parts: tuple[str, ...]
 ) -> list[Step]:
@@ -81,8 +86,7 @@ def _model_steps(
         Step("baseline", "normal",
              f"{baseline_seconds:.0f} s of normal traffic, then made the drift reference",
              _after(baseline_seconds), feedback, rebaseline=True, minimum=baseline_seconds),
-        Step("calm", "normal", f"{calm_seconds:.0f} s of normal traffic, no alert active",
-             _calm(calm_seconds), feedback, minimum=calm_seconds),
+        _calm_step(calm_seconds, feedback),
     ]  # fmt: skip
     if "drift" in parts:
         steps += [
@@ -134,10 +138,7 @@ def drill_steps(
         steps += _model_steps(calm_seconds, baseline_seconds, parts)
     if "service" in parts:
         if not steps:
-            steps.append(
-                Step("calm", "normal", f"{calm_seconds:.0f} s of normal traffic, no alert active",
-                     _calm(calm_seconds), minimum=calm_seconds)
-            )  # fmt: skip
+            steps.append(_calm_step(calm_seconds))
         steps += _service_steps()
     return steps
 
@@ -155,14 +156,13 @@ class StepResult:
 async def _traffic(
     url: str, step: Step, rps: float, error_rate: float, stop: asyncio.Event
 ) -> None:
-    scenario_name = step.scenario
-    scenario = build_scenario(scenario_name, error_rate=error_rate, feedback=step.feedback)
+    scenario = build_scenario(step.scenario, error_rate=error_rate, feedback=step.feedback)
     run = TrafficRun(url, concurrency=max(8, int(rps * 4)))
     rng, tasks = random.Random(), set()
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         send = HttpSender(client)
         while not stop.is_set():
-            stats = PhaseStats(1, scenario_name, rps * scenario.rate_factor, CHUNK_SECONDS)
+            stats = PhaseStats(1, step.scenario, rps * scenario.rate_factor, CHUNK_SECONDS)
             await run_phase(run, stats, scenario, send, rng, tasks)
         if tasks:
             await asyncio.wait(set(tasks), timeout=10)

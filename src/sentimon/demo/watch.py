@@ -84,15 +84,8 @@ class AlertWatcher:
         for notification in response.json():  # oldest first: the last notification wins
             # A notification carries its whole group (ModelDrift on two signals, say):
             # the group is firing while any of its alerts is.
-            now: dict[AlertKey, str] = {}
-            for a in notification["alerts"]:
-                if a["labels"]["alertname"] in self.alertnames:
-                    key = AlertKey(
-                        "receiver", a["labels"]["alertname"], a["labels"].get("severity", "")
-                    )
-                    if now.get(key) != "firing":
-                        now[key] = a["status"]
-            latest.update(now)
+            alerts = ((a["labels"], a["status"]) for a in notification["alerts"])
+            latest.update(self._strongest("receiver", alerts))
         return latest
 
     def current(self) -> dict[AlertKey, str]:
