@@ -171,7 +171,9 @@ def test_world_change_feedback_shows_the_model_mostly_wrong(api):
     feedback = phase["feedback"]
     assert phase["status"] == {"200": 90}
     assert 20 <= feedback["accepted"] == feedback["sent"] == feedback["asked"] <= 70
-    assert not summary["warnings"]
+    # A loaded CI machine may make the client late ("fell behind"); that is pacing,
+    # not feedback, and the statuses above already hold every request.
+    assert [w for w in summary["warnings"] if "fell behind" not in w] == []
     rise = _feedback_rise(before, _feedback_counts(api))
     assert rise["true"] + rise["false"] == feedback["accepted"]
     assert rise["true"] == feedback["correct"]
