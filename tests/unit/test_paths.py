@@ -93,3 +93,25 @@ def test_an_installed_package_needs_sentimon_home_and_then_serves_the_shipped_mo
     package, model = found.stdout.splitlines()
     assert Path(package).is_relative_to(site)
     assert Path(model) == load_artifact(REPO / "models" / "sentimon-bilstm").directory
+
+
+def test_the_dashboard_code_reads_nothing_until_a_dashboard_is_built(tmp_path):
+    """Importing it (as the stack check and the console do) must not need deploy/."""
+    pytest.importorskip("grafana_foundation_sdk", reason="the dashboards need it (sentimon[dev])")
+    site = tmp_path / "site-packages"
+    shutil.copytree(
+        Path(sentimon.__file__).parent,
+        site / "sentimon",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    code = (
+        "import pkgutil, importlib, sentimon.dashboards, sentimon.queries\n"
+        "for package in (sentimon.dashboards, sentimon.queries):\n"
+        "    for m in pkgutil.iter_modules(package.__path__, package.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        "print('imported')\n"
+        "sentimon.dashboards.build_json('server')\n"
+    )
+    run = _run_installed(site, code)
+    assert run.stdout == "imported\n"
+    assert "HomeNotFoundError: cannot find sentimon's home" in run.stderr

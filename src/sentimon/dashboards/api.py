@@ -8,9 +8,9 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import stat_panel, timeseries_panel
-from sentimon.dashboards.promql import INSTANCE, mean, series, total
 from sentimon.dashboards.queries import prom
 from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries.promql import INSTANCE, mean, series, total
 
 UID = "sentimon-api"
 

@@ -9,10 +9,10 @@ from grafana_foundation_sdk.builders.prometheus import Dataquery as PromQuery
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import stat_panel, state_timeline_panel, timeseries_panel
-from sentimon.dashboards.promql import rate, series, total
 from sentimon.dashboards.queries import prom
 from sentimon.dashboards.thresholds import NONE_WANTED, ONE_NEEDED, UP_DOWN, bad_above
 from sentimon.dashboards.variables import query_variable
+from sentimon.queries.promql import rate, series, total
 
 UID = "sentimon-health"
 

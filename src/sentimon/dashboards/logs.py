@@ -7,8 +7,8 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard, TextBoxVariable
 
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import logs_panel, timeseries_panel
-from sentimon.dashboards.promql import rate, total
 from sentimon.dashboards.queries import LOKI, loki, prom
+from sentimon.queries.promql import rate, total
 
 UID = "sentimon-logs"
 

@@ -15,7 +15,15 @@ from sentimon.dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from sentimon.dashboards.promql import (
+from sentimon.dashboards.queries import prom, prom_heatmap, prom_table, quantiles
+from sentimon.dashboards.thresholds import (
+    OK,
+    WARN,
+    bad_above,
+    bad_below,
+)
+from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries.promql import (
     INSTANCE,
     increase,
     increase_over_range,
@@ -24,19 +32,7 @@ from sentimon.dashboards.promql import (
     rate,
     total,
 )
-from sentimon.dashboards.queries import prom, prom_heatmap, prom_table, quantiles
-from sentimon.dashboards.thresholds import (
-    ACCURACY_ALERT,
-    ACCURACY_MIN_FEEDBACK,
-    CONFIDENCE_FLOOR,
-    DRIFT_MIN_PREDICTIONS,
-    DRIFT_PSI_ALERT,
-    OK,
-    WARN,
-    bad_above,
-    bad_below,
-)
-from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries.rule_source import alert_lines
 
 UID = "sentimon-model"
 
@@ -55,6 +51,7 @@ def _p50_p95(title: str, histogram: str, unit: str, description: str, by: str = 
 
 
 def _accuracy() -> Panel:
+    lines = alert_lines()
     return timeseries_panel(
         "Accuracy: real, estimated, tested",
         [
@@ -64,13 +61,13 @@ def _accuracy() -> Panel:
         ],
         unit="percentunit",
         max_val=1,
-        steps=bad_below(ACCURACY_ALERT),
+        steps=bad_below(lines.accuracy),
         threshold_line=True,
         description="Real: share of the last hour's feedback (POST /feedback) saying the model "
         "was right, per version. Estimated: from live confidence and the card's calibration "
-        f"table, no labels needed (empty below {DRIFT_MIN_PREDICTIONS} predictions). Tested: "
-        f"the model card's test accuracy. The line is ModelAccuracyLow's {ACCURACY_ALERT:.0%}, "
-        f"which counts only with {ACCURACY_MIN_FEEDBACK} feedbacks or more in the hour (see "
+        f"table, no labels needed (empty below {lines.drift_min_predictions} predictions). Tested: "
+        f"the model card's test accuracy. The line is ModelAccuracyLow's {lines.accuracy:.0%}, "
+        f"which counts only with {lines.accuracy_min_feedback} feedbacks or more in the hour (see "
         "Feedback coverage). Real well below tested: the model is wrong on today's texts; "
         "find the mistake in the confusion matrix. Real falling while estimated holds: it is "
         "confidently wrong, which drift and confidence alerts miss (runbook ModelAccuracyLow).",
@@ -111,13 +108,14 @@ def _confusion_matrix() -> TablePanel:
 
 
 def _feedback_coverage() -> Panel:
+    lines = alert_lines()
     return timeseries_panel(
         "Feedback coverage (feedback per prediction)",
         [prom(f"sentimon:model_feedback:coverage{{{_QUALITY}}}", "feedback per prediction")],
         unit="percentunit",
         description="Feedback taken in the last hour per prediction made in it, every instance "
         "pooled. Real accuracy and recall stand on this share: at 1% they are a few users' "
-        f"opinion, and ModelAccuracyLow waits for {ACCURACY_MIN_FEEDBACK} feedbacks in the "
+        f"opinion, and ModelAccuracyLow waits for {lines.accuracy_min_feedback} feedbacks in the "
         "hour. A fall to zero while predictions go on: the clients stopped sending feedback, or "
         "it is refused (next panel).",
     )
@@ -145,6 +143,7 @@ def _feedback_taken_and_refused() -> Panel:
 
 
 def build() -> Dashboard:
+    lines = alert_lines()
     return sentimon_dashboard(
         UID,
         "sentimon / Model",
@@ -200,10 +199,10 @@ def build() -> Dashboard:
                         [prom(mean("model_confidence", _SEL), "mean confidence")],
                         unit="percentunit",
                         max_val=1,
-                        steps=bad_below(CONFIDENCE_FLOOR),
+                        steps=bad_below(lines.confidence_floor),
                         threshold_line=True,
                         description="rate(sum) / rate(count); the line is the "
-                        f"{CONFIDENCE_FLOOR} alert threshold.",
+                        f"{lines.confidence_floor} alert threshold.",
                     ),
                 ],
             ),
@@ -264,11 +263,11 @@ def build() -> Dashboard:
                         "Drift (PSI) by signal",
                         [prom(f"sentimon:model_drift:psi{{{_QUALITY}}}", "{{signal}}")],
                         unit="short",
-                        steps=bad_above(DRIFT_PSI_ALERT),
+                        steps=bad_above(lines.drift_psi),
                         threshold_line=True,
                         description="Population stability index of the last hour against "
-                        f"the card's reference; the line is the {DRIFT_PSI_ALERT} alert "
-                        f"threshold. Empty below {DRIFT_MIN_PREDICTIONS} predictions.",
+                        f"the card's reference; the line is the {lines.drift_psi} alert "
+                        f"threshold. Empty below {lines.drift_min_predictions} predictions.",
                     ),
                     table_panel(
                         "Live and reference share by bin",

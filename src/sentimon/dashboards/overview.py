@@ -7,10 +7,10 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import above_rows, row, sentimon_dashboard
 from sentimon.dashboards.panels import dashboard_list_panel, stat_panel, table_panel
-from sentimon.dashboards.promql import INSTANCE
 from sentimon.dashboards.queries import prom, prom_table
 from sentimon.dashboards.thresholds import ONE_NEEDED
 from sentimon.dashboards.variables import instance_variable
+from sentimon.queries.promql import INSTANCE
 
 UID = "sentimon-overview"
 

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders.loki import Dataquery as LokiQuery
 from grafana_foundation_sdk.builders.prometheus import Dataquery as PromQuery
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
-from sentimon.dashboards.promql import quantile
+from sentimon.queries.promql import quantile
 
 # The uids provisioned by deploy/grafana/provisioning/datasources/datasources.yml.
 PROMETHEUS = DataSourceRef(type_val="prometheus", uid="prometheus")

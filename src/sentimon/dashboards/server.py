@@ -9,29 +9,24 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 
 from sentimon.dashboards.layout import Section, row, sentimon_dashboard
 from sentimon.dashboards.panels import bargauge_panel, stat_panel, timeseries_panel
-from sentimon.dashboards.promql import (
+from sentimon.dashboards.queries import prom
+from sentimon.dashboards.thresholds import (
+    Steps,
+    bad_above,
+)
+from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries.promql import (
     INSTANCE,
-    REAL_FILESYSTEM,
     SENTIMON_JOB,
     rate,
     series,
     total,
 )
-from sentimon.dashboards.queries import prom
-from sentimon.dashboards.rule_source import cpu_busy_modes
-from sentimon.dashboards.thresholds import (
-    CPU_BUSY_ALERT,
-    DISK_USED_ALERT,
-    MEMORY_USED_ALERT,
-    Steps,
-    bad_above,
-)
-from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries.rule_source import alert_lines, cpu_busy_modes, real_filesystem
 
 UID = "sentimon-server"
 
 _NODE = 'instance=~"$node"'
-_FS = f"{_NODE}, {REAL_FILESYSTEM}"
 _NIC = f'{_NODE}, device!~"lo|veth.+"'
 _WORKERS = f"{SENTIMON_JOB}, {INSTANCE}"
 NO_GPU = "no GPU"
@@ -40,22 +35,43 @@ _GPU_LEGEND = "{{instance}} gpu{{gpu}}"
 
 _IDLE = f'{_NODE}, mode="idle"'
 CORES = f"count by (instance) ({series('node_cpu_seconds_total', _IDLE)})"
-# Busy as HostHighCpu counts it: iowait and steal are not busy.
-CPU_BUSY = (
-    f"sum by (instance) ({rate('node_cpu_seconds_total', f'{_NODE}, {cpu_busy_modes()}')})"
-    f" / sum by (instance) ({rate('node_cpu_seconds_total', _NODE)})"
-)
 MEMORY_USED = (
     f"1 - {series('node_memory_MemAvailable_bytes', _NODE)}"
     f" / {series('node_memory_MemTotal_bytes', _NODE)}"
 )
-DISK_USED = (
-    f"1 - {series('node_filesystem_avail_bytes', _FS)}"
-    f" / {series('node_filesystem_size_bytes', _FS)}"
-)
-_CPU_STEPS = bad_above(CPU_BUSY_ALERT)
-_MEMORY_STEPS = bad_above(MEMORY_USED_ALERT)
-_DISK_STEPS = bad_above(DISK_USED_ALERT, warn=0.8)
+
+
+# What follows reads the rule files, so it is built when a dashboard is, not on import.
+def _filesystems() -> str:
+    """Filesystems that hold data, as the HostLowDiskSpace rule selects them."""
+    return f"{_NODE}, {real_filesystem()}"
+
+
+def cpu_busy() -> str:
+    """Busy as HostHighCpu counts it: iowait and steal are not busy."""
+    return (
+        f"sum by (instance) ({rate('node_cpu_seconds_total', f'{_NODE}, {cpu_busy_modes()}')})"
+        f" / sum by (instance) ({rate('node_cpu_seconds_total', _NODE)})"
+    )
+
+
+def disk_used() -> str:
+    return (
+        f"1 - {series('node_filesystem_avail_bytes', _filesystems())}"
+        f" / {series('node_filesystem_size_bytes', _filesystems())}"
+    )
+
+
+def _cpu_steps() -> Steps:
+    return bad_above(alert_lines().cpu_busy)
+
+
+def _memory_steps() -> Steps:
+    return bad_above(alert_lines().memory_used)
+
+
+def _disk_steps() -> Steps:
+    return bad_above(alert_lines().disk_used, warn=0.8)
 
 
 def _worst_host(title: str, expr: str, **options: Any) -> stat.Panel:
@@ -141,6 +157,7 @@ def _gpu_row() -> Section:
 
 
 def build() -> Dashboard:
+    lines = alert_lines()
     return sentimon_dashboard(
         UID,
         "sentimon / Server",
@@ -155,26 +172,26 @@ def build() -> Dashboard:
                 [
                     _worst_host(
                         "CPU busy",
-                        CPU_BUSY,
+                        cpu_busy(),
                         unit="percentunit",
-                        steps=_CPU_STEPS,
-                        description=f"HostHighCpu fires above {CPU_BUSY_ALERT:.0%} for 5 minutes.",
+                        steps=_cpu_steps(),
+                        description=f"HostHighCpu fires above {lines.cpu_busy:.0%} for 5 minutes.",
                     ),
                     _worst_host(
                         "Memory used",
                         MEMORY_USED,
                         unit="percentunit",
-                        steps=_MEMORY_STEPS,
-                        description=f"HostHighMemory fires above {MEMORY_USED_ALERT:.0%}"
+                        steps=_memory_steps(),
+                        description=f"HostHighMemory fires above {lines.memory_used:.0%}"
                         " for 5 minutes.",
                     ),
                     _worst_host(
                         "Fullest filesystem",
-                        DISK_USED,
+                        disk_used(),
                         unit="percentunit",
-                        steps=_DISK_STEPS,
+                        steps=_disk_steps(),
                         description="HostLowDiskSpace fires when less than"
-                        f" {1 - DISK_USED_ALERT:.0%} is free.",
+                        f" {1 - lines.disk_used:.0%} is free.",
                     ),
                     _worst_host(
                         "Load (1 m) per core",
@@ -188,7 +205,7 @@ def build() -> Dashboard:
             row(
                 "CPU and memory",
                 [
-                    _used_share("CPU busy", CPU_BUSY, _CPU_STEPS),
+                    _used_share("CPU busy", cpu_busy(), _cpu_steps()),
                     timeseries_panel(
                         "Load average",
                         [
@@ -202,13 +219,13 @@ def build() -> Dashboard:
                 ],
                 [
                     _used_share(
-                        "Memory used (1 - MemAvailable / MemTotal)", MEMORY_USED, _MEMORY_STEPS
+                        "Memory used (1 - MemAvailable / MemTotal)", MEMORY_USED, _memory_steps()
                     ),
                     bargauge_panel(
                         "Disk used per filesystem",
-                        prom(DISK_USED, "{{instance}} {{mountpoint}}"),
+                        prom(disk_used(), "{{instance}} {{mountpoint}}"),
                         unit="percentunit",
-                        steps=_DISK_STEPS,
+                        steps=_disk_steps(),
                         description="Real filesystems only: no tmpfs, overlay or pseudo"
                         " filesystems.",
                     ),

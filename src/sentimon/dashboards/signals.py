@@ -12,18 +12,15 @@ from collections.abc import Sequence
 from grafana_foundation_sdk.builders import stat, timeseries
 
 from sentimon.dashboards.panels import stat_panel, timeseries_panel
-from sentimon.dashboards.promql import mean, quantile, rate, series, total
 from sentimon.dashboards.queries import prom, quantiles
 from sentimon.dashboards.thresholds import (
-    CONFIDENCE_FLOOR,
-    ERROR_SHARE_ALERT,
-    ERROR_SHARE_WARNING,
-    LATENCY_P95_ALERT,
     ONE_NEEDED,
     READY,
     bad_above,
     bad_below,
 )
+from sentimon.queries.promql import mean, quantile, rate, series, total
+from sentimon.queries.rule_source import alert_lines
 
 FIRING_ALERTS = 'ALERTS{alertstate="firing"}'
 _DURATION = "http_request_duration_seconds"
@@ -49,33 +46,36 @@ def requests_stat(selector: str) -> stat.Panel:
 
 
 def error_share_stat(selector: str) -> stat.Panel:
+    lines = alert_lines()
     return stat_panel(
         "5xx share",
         prom(error_ratio(selector)),
         unit="percentunit",
-        steps=bad_above(ERROR_SHARE_ALERT, warn=ERROR_SHARE_WARNING),
+        steps=bad_above(lines.error_share, warn=lines.error_share_warning),
         description=f"Share of requests answered 5xx; HighErrorRate fires above "
-        f"{ERROR_SHARE_ALERT:.0%}.",
+        f"{lines.error_share:.0%}.",
     )
 
 
 def latency_stat(selector: str) -> stat.Panel:
+    lines = alert_lines()
     return stat_panel(
         "p95 latency",
         prom(latency(0.95, selector)),
         unit="s",
-        steps=bad_above(LATENCY_P95_ALERT, warn=0.5),
-        description=f"HighRequestLatency fires when p95 stays above {LATENCY_P95_ALERT} s.",
+        steps=bad_above(lines.latency_p95_seconds, warn=0.5),
+        description=f"HighRequestLatency fires when p95 stays above {lines.latency_p95_seconds} s.",
     )
 
 
 def mean_confidence_stat(selector: str) -> stat.Panel:
+    lines = alert_lines()
     return stat_panel(
         "Mean confidence",
         prom(mean("model_confidence", selector)),
         unit="percentunit",
-        steps=bad_below(CONFIDENCE_FLOOR),
-        description=f"LowModelConfidence fires when this stays below {CONFIDENCE_FLOOR}.",
+        steps=bad_below(lines.confidence_floor),
+        description=f"LowModelConfidence fires when this stays below {lines.confidence_floor}.",
     )
 
 
@@ -100,22 +100,24 @@ def requests_by_status(selector: str) -> timeseries.Panel:
 
 
 def error_share(title: str, selector: str) -> timeseries.Panel:
+    lines = alert_lines()
     return timeseries_panel(
         title,
         [prom(error_ratio(selector), "5xx share")],
         unit="percentunit",
         max_val=1,
-        steps=bad_above(ERROR_SHARE_ALERT),
+        steps=bad_above(lines.error_share),
         threshold_line=True,
-        description=f"The line at {ERROR_SHARE_ALERT:.0%} is the HighErrorRate threshold.",
+        description=f"The line at {lines.error_share:.0%} is the HighErrorRate threshold.",
     )
 
 
 def latency_quantiles(title: str, selector: str, qs: Sequence[float]) -> timeseries.Panel:
+    lines = alert_lines()
     return timeseries_panel(
         title,
         quantiles(_DURATION, selector, qs),
         unit="s",
-        steps=bad_above(LATENCY_P95_ALERT),
+        steps=bad_above(lines.latency_p95_seconds),
         threshold_line=True,
     )

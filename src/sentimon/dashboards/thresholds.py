@@ -1,8 +1,9 @@
-"""Colours by meaning, threshold steps, value mappings, and the alert lines panels draw.
+"""Colours by meaning, threshold steps and value mappings.
 
-The alert lines are read from deploy/prometheus/rules/thresholds.yml when the dashboards
-are generated, so that a person sees how close things are to the very values the alerts
-use; changing a threshold there and regenerating moves the lines too.
+The alert lines panels draw come from `sentimon.queries.rule_source.alert_lines`, read from
+deploy/prometheus/rules/thresholds.yml when the dashboards are generated, so that a person
+sees how close things are to the very values the alerts use; changing a threshold there
+and regenerating moves the lines too.
 """
 
 from __future__ import annotations
@@ -17,24 +18,10 @@ from grafana_foundation_sdk.models.dashboard import (
     ValueMappingResult,
 )
 
-from sentimon.dashboards.rule_source import threshold
-
 # Red means the same thing on every dashboard.
 OK, WARN, BAD, NEUTRAL = "green", "orange", "red", "text"
 
 Steps = Sequence[tuple[float | None, str]]
-
-ERROR_SHARE_ALERT = threshold("error_ratio", "critical")  # HighErrorRate (critical)
-ERROR_SHARE_WARNING = threshold("error_ratio", "warning")  # HighErrorRate (warning)
-LATENCY_P95_ALERT = threshold("latency_p95_seconds")  # HighRequestLatency, seconds
-CONFIDENCE_FLOOR = threshold("confidence_mean")  # LowModelConfidence
-DRIFT_PSI_ALERT = threshold("drift_psi")  # ModelDrift
-ACCURACY_ALERT = threshold("accuracy")  # ModelAccuracyLow (real accuracy, from feedback)
-ACCURACY_MIN_FEEDBACK = int(threshold("accuracy_min_feedback"))  # ModelAccuracyLow
-DRIFT_MIN_PREDICTIONS = int(threshold("drift_min_predictions"))  # drift and estimate
-CPU_BUSY_ALERT = threshold("cpu_busy_ratio")  # HostHighCpu
-MEMORY_USED_ALERT = threshold("memory_used_ratio")  # HostHighMemory
-DISK_USED_ALERT = round(1 - threshold("disk_free_ratio"), 6)  # HostLowDiskSpace
 
 
 def bad_above(bad: float, *, warn: float | None = None) -> Steps:

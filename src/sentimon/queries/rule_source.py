@@ -5,6 +5,7 @@ written twice: the alert thresholds, which filesystems are real, which CPU time 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 import yaml
@@ -50,3 +51,38 @@ def real_filesystem() -> str:
 def cpu_busy_modes() -> str:
     """The mode matcher of instance:node_cpu_busy:ratio_rate5m (idle, iowait, steal excluded)."""
     return _matcher("instance:node_cpu_busy:ratio_rate5m", "mode")
+
+
+@dataclass(frozen=True)
+class AlertLines:
+    """The thresholds the alerts use, for the lines and colours that show how close they are."""
+
+    error_share: float  # HighErrorRate (critical)
+    error_share_warning: float  # HighErrorRate (warning)
+    latency_p95_seconds: float  # HighRequestLatency
+    confidence_floor: float  # LowModelConfidence
+    drift_psi: float  # ModelDrift
+    accuracy: float  # ModelAccuracyLow (real accuracy, from feedback)
+    accuracy_min_feedback: int  # ModelAccuracyLow
+    drift_min_predictions: int  # drift and the accuracy estimate
+    cpu_busy: float  # HostHighCpu
+    memory_used: float  # HostHighMemory
+    disk_used: float  # HostLowDiskSpace (thresholds.yml holds the free share)
+
+
+@cache
+def alert_lines() -> AlertLines:
+    """Read from thresholds.yml on first use; the same numbers the alerts compare with."""
+    return AlertLines(
+        error_share=threshold("error_ratio", "critical"),
+        error_share_warning=threshold("error_ratio", "warning"),
+        latency_p95_seconds=threshold("latency_p95_seconds"),
+        confidence_floor=threshold("confidence_mean"),
+        drift_psi=threshold("drift_psi"),
+        accuracy=threshold("accuracy"),
+        accuracy_min_feedback=int(threshold("accuracy_min_feedback")),
+        drift_min_predictions=int(threshold("drift_min_predictions")),
+        cpu_busy=threshold("cpu_busy_ratio"),
+        memory_used=threshold("memory_used_ratio"),
+        disk_used=round(1 - threshold("disk_free_ratio"), 6),
+    )

@@ -7,15 +7,11 @@ with concrete values for the tests.
 
 from __future__ import annotations
 
-from sentimon.dashboards.rule_source import real_filesystem
-
 WINDOW = "[$__rate_interval]"
 RANGE = "[$__range]"
 
 INSTANCE = 'instance=~"$instance"'
 SENTIMON_JOB = 'job="sentimon"'
-# Filesystems that hold data, as the HostLowDiskSpace rule selects them.
-REAL_FILESYSTEM = real_filesystem()
 
 
 def series(metric: str, selector: str = "") -> str:
