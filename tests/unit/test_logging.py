@@ -407,3 +407,24 @@ def test_each_line_carries_its_own_second_when_seconds_interleave():
         whole, millis = divmod(round(created * 1000), 1000)
         expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
         assert line["ts"] == expected
+
+
+def _log_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("sentimon-log")]
+
+
+def test_configuring_again_ends_the_setup_it_replaces(configure, streams, tmp_path):
+    """create_app in the same process twice (in-process tests) leaves one set of threads."""
+    before = len(_log_threads())
+    first = configure(log_dir=tmp_path)
+    started = len(_log_threads()) - before  # the dispatcher and a thread per sink
+    logging.getLogger("t").warning("to the first")
+    second = configure(log_dir=tmp_path)
+    assert not first.dispatcher.running and second.dispatcher.running
+    assert len(_log_threads()) - before == started
+    logging.getLogger("t").warning("to the second")
+    second.flush()
+    assert [line["message"] for line in _lines(streams.read().err)] == [
+        "to the first",
+        "to the second",
+    ]

@@ -179,6 +179,7 @@ class _FrontHandler(logging.handlers.QueueHandler):
         super().__init__(q)
         self.health = health
         self.observer: LogObserver | None = None
+        self.setup: LoggingSetup | None = None  # what configure_logging made with this
         self.max_lines = max_lines
         self.max_urgent_lines = max_lines + max_lines // 10
 
@@ -450,6 +451,7 @@ def configure_logging(
     logging.logMultiprocessing = False
 
     root = logging.getLogger()
+    replaced = [old for old in root.handlers if isinstance(old, _FrontHandler)]
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(front)
@@ -462,6 +464,12 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
 
     setup = LoggingSetup(dispatcher, writers, health, file_path, front)
+    # Logging is the process's, not an app's: the setup this one replaces (an earlier
+    # create_app in the same process) writes its last lines and ends its threads.
+    for old in replaced:
+        if old.setup is not None:
+            old.setup.stop()
+    front.setup = setup
     if observer is not None:
         setup.count_with(observer)
     if syslog_problem is not None:
