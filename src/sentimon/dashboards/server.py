@@ -15,6 +15,7 @@ from sentimon.dashboards.thresholds import (
     bad_above,
 )
 from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries import host
 from sentimon.queries.promql import (
     INSTANCE,
     SENTIMON_JOB,
@@ -22,7 +23,7 @@ from sentimon.queries.promql import (
     series,
     total,
 )
-from sentimon.queries.rule_source import alert_lines, cpu_busy_modes, real_filesystem
+from sentimon.queries.rule_source import alert_lines
 
 UID = "sentimon-server"
 
@@ -32,34 +33,6 @@ _WORKERS = f"{SENTIMON_JOB}, {INSTANCE}"
 NO_GPU = "no GPU"
 _DEVICE = "{{instance}} {{device}}"
 _GPU_LEGEND = "{{instance}} gpu{{gpu}}"
-
-_IDLE = f'{_NODE}, mode="idle"'
-CORES = f"count by (instance) ({series('node_cpu_seconds_total', _IDLE)})"
-MEMORY_USED = (
-    f"1 - {series('node_memory_MemAvailable_bytes', _NODE)}"
-    f" / {series('node_memory_MemTotal_bytes', _NODE)}"
-)
-
-
-# What follows reads the rule files, so it is built when a dashboard is, not on import.
-def _filesystems() -> str:
-    """Filesystems that hold data, as the HostLowDiskSpace rule selects them."""
-    return f"{_NODE}, {real_filesystem()}"
-
-
-def cpu_busy() -> str:
-    """Busy as HostHighCpu counts it: iowait and steal are not busy."""
-    return (
-        f"sum by (instance) ({rate('node_cpu_seconds_total', f'{_NODE}, {cpu_busy_modes()}')})"
-        f" / sum by (instance) ({rate('node_cpu_seconds_total', _NODE)})"
-    )
-
-
-def disk_used() -> str:
-    return (
-        f"1 - {series('node_filesystem_avail_bytes', _filesystems())}"
-        f" / {series('node_filesystem_size_bytes', _filesystems())}"
-    )
 
 
 def _cpu_steps() -> Steps:
@@ -172,14 +145,14 @@ def build() -> Dashboard:
                 [
                     _worst_host(
                         "CPU busy",
-                        cpu_busy(),
+                        host.cpu_busy(_NODE),
                         unit="percentunit",
                         steps=_cpu_steps(),
                         description=f"HostHighCpu fires above {lines.cpu_busy:.0%} for 5 minutes.",
                     ),
                     _worst_host(
                         "Memory used",
-                        MEMORY_USED,
+                        host.memory_used(_NODE),
                         unit="percentunit",
                         steps=_memory_steps(),
                         description=f"HostHighMemory fires above {lines.memory_used:.0%}"
@@ -187,7 +160,7 @@ def build() -> Dashboard:
                     ),
                     _worst_host(
                         "Fullest filesystem",
-                        disk_used(),
+                        host.disk_used(_NODE),
                         unit="percentunit",
                         steps=_disk_steps(),
                         description="HostLowDiskSpace fires when less than"
@@ -195,7 +168,7 @@ def build() -> Dashboard:
                     ),
                     _worst_host(
                         "Load (1 m) per core",
-                        f"{series('node_load1', _NODE)} / on (instance) {CORES}",
+                        f"{series('node_load1', _NODE)} / on (instance) {host.cores(_NODE)}",
                         unit="short",
                         steps=bad_above(2, warn=1),
                         decimals=2,
@@ -205,25 +178,27 @@ def build() -> Dashboard:
             row(
                 "CPU and memory",
                 [
-                    _used_share("CPU busy", cpu_busy(), _cpu_steps()),
+                    _used_share("CPU busy", host.cpu_busy(_NODE), _cpu_steps()),
                     timeseries_panel(
                         "Load average",
                         [
                             prom(series("node_load1", _NODE), "1m {{instance}}"),
                             prom(series("node_load5", _NODE), "5m {{instance}}"),
                             prom(series("node_load15", _NODE), "15m {{instance}}"),
-                            prom(CORES, "cores {{instance}}"),
+                            prom(host.cores(_NODE), "cores {{instance}}"),
                         ],
                         unit="short",
                     ),
                 ],
                 [
                     _used_share(
-                        "Memory used (1 - MemAvailable / MemTotal)", MEMORY_USED, _memory_steps()
+                        "Memory used (1 - MemAvailable / MemTotal)",
+                        host.memory_used(_NODE),
+                        _memory_steps(),
                     ),
                     bargauge_panel(
                         "Disk used per filesystem",
-                        prom(disk_used(), "{{instance}} {{mountpoint}}"),
+                        prom(host.disk_used(_NODE), "{{instance}} {{mountpoint}}"),
                         unit="percentunit",
                         steps=_disk_steps(),
                         description="Real filesystems only: no tmpfs, overlay or pseudo"
