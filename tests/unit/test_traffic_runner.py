@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from sentimon.traffic.endpoints import PREDICT_ONLY, EndpointMix
 from sentimon.traffic.report import run_summary
 from sentimon.traffic.runner import HttpSender, TrafficRun, run_chain
 from sentimon.traffic.scenarios import Phase, TrafficRequest, build_scenario
@@ -43,11 +44,13 @@ def _run(
     rps: float,
     concurrency: int = 1000,
     feedback: float = 0.0,
+    bad_input: float = 0.0,
+    endpoints: EndpointMix = PREDICT_ONLY,
 ):
+    """Run a chain; one request a text (PREDICT_ONLY) unless `endpoints` says otherwise."""
     run = TrafficRun("http://fake", concurrency)
-    plan = [
-        (Phase(name, seconds), build_scenario(name, feedback=feedback)) for name, seconds in chain
-    ]
+    options = {"feedback": feedback, "bad_input": bad_input, "endpoints": endpoints}
+    plan = [(Phase(name, seconds), build_scenario(name, **options)) for name, seconds in chain]
     started = time.monotonic()
     asyncio.run(
         run_chain(run, plan, base_rps=rps, send=send, rng=random.Random(0), drain_seconds=2)
@@ -189,7 +192,7 @@ class FeedbackSender:
             return Outcome(200, None, 0.001)
         refused = sum(r.feedback for r in self.requests) % 5 == 0
         verdict = FeedbackOutcome(409, None) if refused else FeedbackOutcome(200, None, True)
-        return Outcome(200, None, 0.001, verdict)
+        return Outcome(200, None, 0.001, (verdict,))
 
 
 def test_the_feedback_share_of_a_run_is_respected_and_counted_apart():
@@ -252,7 +255,7 @@ def test_http_sender_sends_the_true_label_with_the_token_after_timing_the_predic
     assert json.loads(seen[1].content) == {"feedback_token": "tok-1", "label": "negative"}
     assert (outcome.status, outcome.error) == (200, None)
     assert outcome.seconds < 0.15
-    assert outcome.feedback == FeedbackOutcome(200, None, False)
+    assert outcome.feedback == (FeedbackOutcome(200, None, False),)
 
 
 def test_http_sender_sends_no_feedback_unless_asked_and_the_prediction_succeeded():
@@ -265,7 +268,7 @@ def test_http_sender_sends_no_feedback_unless_asked_and_the_prediction_succeeded
     failing, failing_seen = _mock_api(lambda r: httpx.Response(200), predict_status=500)
     outcomes += _send_all(failing, TrafficRequest("lovely", "error", "positive", True))
     assert [r.url.path for r in seen + failing_seen] == ["/predict"] * 3
-    assert [o.feedback for o in outcomes] == [None, None, None]
+    assert [o.feedback for o in outcomes] == [(), (), ()]
 
 
 def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_errors():
@@ -273,11 +276,11 @@ def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_error
         lambda request: httpx.Response(409, json={"error": {"type": "conflict"}})
     )
     (refused,) = _send_all(refusing, TrafficRequest("ok", None, "neutral", True))
-    assert refused.feedback == FeedbackOutcome(409, None)
+    assert refused.feedback == (FeedbackOutcome(409, None),)
 
     tokenless, seen = _mock_api(lambda request: httpx.Response(200), token=None)
     (off,) = _send_all(tokenless, TrafficRequest("ok", None, "neutral", True))
-    assert off.feedback == FeedbackOutcome(None, NO_TOKEN)
+    assert off.feedback == (FeedbackOutcome(None, NO_TOKEN),)
     assert [r.url.path for r in seen] == ["/predict"]
 
     def reset(request: httpx.Request) -> httpx.Response:
@@ -286,4 +289,4 @@ def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_error
     broken, _ = _mock_api(reset)
     (lost,) = _send_all(broken, TrafficRequest("ok", None, "neutral", True))
     assert (lost.status, lost.error) == (200, None)
-    assert lost.feedback == FeedbackOutcome(None, "RemoteProtocolError")
+    assert lost.feedback == (FeedbackOutcome(None, "RemoteProtocolError"),)

@@ -157,7 +157,7 @@ def test_asked_for_errors_count_as_success_and_so_does_one_200():
 
 
 def _with_feedback(feedback: FeedbackOutcome, seconds: float = 0.002) -> Outcome:
-    return Outcome(200, None, seconds, feedback)
+    return Outcome(200, None, seconds, (feedback,))
 
 
 def test_feedback_is_counted_apart_from_the_predictions():
