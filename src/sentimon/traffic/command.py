@@ -132,7 +132,7 @@ def traffic_command(
             max=100,
             help="Percent of successful predictions of texts with a known true label "
             "(normal, errors, slow, spike, world-change) followed by POST /feedback with "
-            "that label.",
+            "that label (one per text of a batch).",
         ),
     ] = 0.0,
     bad_input: Annotated[
@@ -181,7 +181,8 @@ def traffic_command(
     slow (every request asks for a slow answer), drift (long out-of-domain texts),
     spike (normal at ten times --rps), world-change (sarcasm and new slang the model
     misreads; with --feedback its real accuracy falls). Faults need
-    SENTIMON_FAULT_INJECTION=1 on the API.
+    SENTIMON_FAULT_INJECTION=1 on the API. --bad-input sends requests the API must
+    refuse with a 4xx, in any scenario.
 
     Exits 0; 1 when no request succeeded; 130 on Ctrl-C, after the summary.
     """
