@@ -41,18 +41,28 @@ def _summary(result: subprocess.CompletedProcess) -> dict:
     return json.loads(line)
 
 
-def _predict_counts(api: ApiServer) -> dict[str, float]:
-    """http_requests_total of POST /predict by status, from the API's own /metrics."""
+def _request_counts(api: ApiServer) -> dict[tuple[str, str], float]:
+    """http_requests_total of POST requests by (handler, status), from the API's /metrics."""
     text = httpx.get(f"{api.url}/metrics", timeout=5).text
     return {
-        s.labels["status"]: s.value
+        (s.labels["handler"], s.labels["status"]): s.value
         for family in text_string_to_metric_families(text)
         if family.name == "http_requests"
         for s in family.samples
-        if s.name == "http_requests_total"
-        and s.labels.get("handler") == "/predict"
-        and s.labels.get("method") == "POST"
+        if s.name == "http_requests_total" and s.labels.get("method") == "POST"
     }
+
+
+def _predict_counts(api: ApiServer) -> dict[str, float]:
+    """http_requests_total of POST /predict by status."""
+    return {
+        status: n for (handler, status), n in _request_counts(api).items() if handler == "/predict"
+    }
+
+
+def _rise(before: dict, after: dict) -> dict:
+    """What each counter rose by, those that did not left out."""
+    return {key: n - before.get(key, 0) for key, n in after.items() if n != before.get(key, 0)}
 
 
 def _feedback_counts(api: ApiServer) -> dict[str, float]:
@@ -156,10 +166,14 @@ def test_feedback_on_every_normal_prediction_reaches_the_api_metric(api):
     total = _summary(_traffic("--url", api.url, "--json", *args))["total"]
     feedback = total["feedback"]
     assert total["status"] == {"200": 50}
-    assert feedback["asked"] == feedback["sent"] == feedback["accepted"] == 50
+    # One feedback per text: a batch of the --endpoints mix asks for several.
+    assert feedback["asked"] == feedback["sent"] == feedback["accepted"] >= 50
     assert feedback["refused"] == {} and feedback["no_token"] == 0
     rise = _feedback_rise(before, _feedback_counts(api))
-    assert rise == {"true": feedback["correct"], "false": 50 - feedback["correct"]}
+    assert rise == {
+        "true": feedback["correct"],
+        "false": feedback["accepted"] - feedback["correct"],
+    }
     assert feedback["accuracy"] >= 0.8  # the model is right about everyday feedback
 
 
@@ -178,3 +192,59 @@ def test_world_change_feedback_shows_the_model_mostly_wrong(api):
     assert rise["true"] + rise["false"] == feedback["accepted"]
     assert rise["true"] == feedback["correct"]
     assert rise["false"] > 2 * rise["true"]
+
+
+def test_bad_input_gets_the_4xx_each_kind_expects_and_no_warning(api):
+    before = _request_counts(api)
+    args = ["--scenario", "normal:3", "--rps", "40", "--bad-input", "30", "--seed", "13"]
+    result = _traffic("--url", api.url, "--json", *args)
+    summary = _summary(result)  # exit 0: refused bad input is what was asked for
+    total, bad = summary["total"], summary["total"]["bad_input"]
+    assert total["sent"] == total["responses"] == 120
+    assert 24 <= bad["sent"] <= 48  # 30% of 120, drawn with the seed
+    assert set(bad["kinds"]) == {
+        "empty-text",
+        "too-long",
+        "missing-field",
+        "malformed-json",
+        "wrong-content-type",
+        "batch-too-large",
+    }
+    for name, kind in bad["kinds"].items():
+        assert kind["status"] == {str(kind["expected"]): kind["sent"]}, name
+    assert bad["refused_4xx"] == bad["sent"]
+    refused = {code: n for code, n in total["status"].items() if code.startswith("4")}
+    assert sum(refused.values()) == bad["sent"]
+    assert total["status"]["200"] == 120 - bad["sent"]
+    assert [w for w in summary["warnings"] if "fell behind" not in w] == []
+    assert "Traceback" not in result.stderr
+    # The API counted every refusal, under the route it came to.
+    rise = _rise(before, _request_counts(api))
+    assert sum(n for (_, status), n in rise.items() if status.startswith("4")) == sum(
+        refused.values()
+    )
+    for path, row in total["endpoints"].items():
+        for status, n in row["status"].items():
+            assert rise[path, status] == n, (path, status)
+
+
+def test_the_normal_mix_reaches_batch_and_explain_with_feedback_on_every_text(api):
+    before, feedback_before = _request_counts(api), _feedback_counts(api)
+    args = ["--scenario", "normal:4", "--rps", "30", "--feedback", "100", "--seed", "4"]
+    summary = _summary(_traffic("--url", api.url, "--json", *args))
+    total = summary["total"]
+    endpoints = total["endpoints"]
+    assert set(endpoints) == {"/predict", "/predict/batch", "/explain"}
+    assert all(row["status"] == {"200": row["sent"]} for row in endpoints.values())
+    assert endpoints["/predict"]["sent"] > endpoints["/explain"]["sent"] > 0
+    rise = _rise(before, _request_counts(api))
+    assert rise.pop(("/feedback", "200")) == total["feedback"]["accepted"]
+    assert rise == {(path, "200"): row["sent"] for path, row in endpoints.items()}
+    feedback = total["feedback"]
+    # A batch of 2 to 5 texts asks for feedback on each, so there is more than one a request.
+    assert feedback["asked"] == feedback["sent"] == feedback["accepted"] > total["sent"]
+    assert feedback["refused"] == {} and feedback["no_token"] == 0
+    assert (
+        sum(_feedback_rise(feedback_before, _feedback_counts(api)).values())
+        == (feedback["accepted"])
+    )

@@ -10,6 +10,9 @@ import time
 import httpx
 import pytest
 
+from sentimon.traffic.bad_input import bad_inputs
+from sentimon.traffic.corpus import LabelledText
+from sentimon.traffic.endpoints import DEFAULT_MIX, PREDICT_ONLY, EndpointMix
 from sentimon.traffic.report import run_summary
 from sentimon.traffic.runner import HttpSender, TrafficRun, run_chain
 from sentimon.traffic.scenarios import Phase, TrafficRequest, build_scenario
@@ -43,11 +46,13 @@ def _run(
     rps: float,
     concurrency: int = 1000,
     feedback: float = 0.0,
+    bad_input: float = 0.0,
+    endpoints: EndpointMix = PREDICT_ONLY,
 ):
+    """Run a chain; one request a text (PREDICT_ONLY) unless `endpoints` says otherwise."""
     run = TrafficRun("http://fake", concurrency)
-    plan = [
-        (Phase(name, seconds), build_scenario(name, feedback=feedback)) for name, seconds in chain
-    ]
+    options = {"feedback": feedback, "bad_input": bad_input, "endpoints": endpoints}
+    plan = [(Phase(name, seconds), build_scenario(name, **options)) for name, seconds in chain]
     started = time.monotonic()
     asyncio.run(
         run_chain(run, plan, base_rps=rps, send=send, rng=random.Random(0), drain_seconds=2)
@@ -189,7 +194,7 @@ class FeedbackSender:
             return Outcome(200, None, 0.001)
         refused = sum(r.feedback for r in self.requests) % 5 == 0
         verdict = FeedbackOutcome(409, None) if refused else FeedbackOutcome(200, None, True)
-        return Outcome(200, None, 0.001, verdict)
+        return Outcome(200, None, 0.001, (verdict,))
 
 
 def test_the_feedback_share_of_a_run_is_respected_and_counted_apart():
@@ -252,7 +257,7 @@ def test_http_sender_sends_the_true_label_with_the_token_after_timing_the_predic
     assert json.loads(seen[1].content) == {"feedback_token": "tok-1", "label": "negative"}
     assert (outcome.status, outcome.error) == (200, None)
     assert outcome.seconds < 0.15
-    assert outcome.feedback == FeedbackOutcome(200, None, False)
+    assert outcome.feedback == (FeedbackOutcome(200, None, False),)
 
 
 def test_http_sender_sends_no_feedback_unless_asked_and_the_prediction_succeeded():
@@ -265,7 +270,7 @@ def test_http_sender_sends_no_feedback_unless_asked_and_the_prediction_succeeded
     failing, failing_seen = _mock_api(lambda r: httpx.Response(200), predict_status=500)
     outcomes += _send_all(failing, TrafficRequest("lovely", "error", "positive", True))
     assert [r.url.path for r in seen + failing_seen] == ["/predict"] * 3
-    assert [o.feedback for o in outcomes] == [None, None, None]
+    assert [o.feedback for o in outcomes] == [(), (), ()]
 
 
 def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_errors():
@@ -273,11 +278,11 @@ def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_error
         lambda request: httpx.Response(409, json={"error": {"type": "conflict"}})
     )
     (refused,) = _send_all(refusing, TrafficRequest("ok", None, "neutral", True))
-    assert refused.feedback == FeedbackOutcome(409, None)
+    assert refused.feedback == (FeedbackOutcome(409, None),)
 
     tokenless, seen = _mock_api(lambda request: httpx.Response(200), token=None)
     (off,) = _send_all(tokenless, TrafficRequest("ok", None, "neutral", True))
-    assert off.feedback == FeedbackOutcome(None, NO_TOKEN)
+    assert off.feedback == (FeedbackOutcome(None, NO_TOKEN),)
     assert [r.url.path for r in seen] == ["/predict"]
 
     def reset(request: httpx.Request) -> httpx.Response:
@@ -286,4 +291,77 @@ def test_http_sender_reports_refused_feedback_missing_tokens_and_transport_error
     broken, _ = _mock_api(reset)
     (lost,) = _send_all(broken, TrafficRequest("ok", None, "neutral", True))
     assert (lost.status, lost.error) == (200, None)
-    assert lost.feedback == FeedbackOutcome(None, "RemoteProtocolError")
+    assert lost.feedback == (FeedbackOutcome(None, "RemoteProtocolError"),)
+
+
+def test_http_sender_sends_a_batch_and_feedback_on_each_of_its_texts():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/predict/batch":
+            texts = json.loads(request.content)["texts"]
+            results = [{"feedback_token": f"tok-{i}"} for i in range(len(texts))]
+            return httpx.Response(200, json={"results": results})
+        if request.url.path == "/explain":
+            return httpx.Response(200, json={"feedback_token": "tok-x", "attributions": []})
+        return httpx.Response(200, json={"correct": True})
+
+    items = (LabelledText("great", "positive"), LabelledText("awful", "negative"))
+    batch = TrafficRequest("great", None, "positive", True, "/predict/batch", items)
+    explain = TrafficRequest("meh", None, "neutral", True, "/explain")
+    sent_batch, sent_explain = _send_all(httpx.MockTransport(handler), batch, explain)
+    assert [r.url.path for r in seen] == [
+        "/predict/batch",
+        "/feedback",
+        "/feedback",
+        "/explain",
+        "/feedback",
+    ]
+    assert json.loads(seen[0].content) == {"texts": ["great", "awful"]}
+    assert [json.loads(seen[i].content) for i in (1, 2, 4)] == [
+        {"feedback_token": "tok-0", "label": "positive"},
+        {"feedback_token": "tok-1", "label": "negative"},
+        {"feedback_token": "tok-x", "label": "neutral"},
+    ]
+    assert json.loads(seen[3].content) == {"text": "meh"}
+    assert sent_batch.feedback == (FeedbackOutcome(200, None, True),) * 2
+    assert sent_explain.feedback == (FeedbackOutcome(200, None, True),)
+
+
+def test_a_batch_answer_without_tokens_reports_each_text_as_tokenless():
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"results": []}))
+    items = (LabelledText("great", "positive"),) * 3
+    (outcome,) = _send_all(
+        transport, TrafficRequest("great", None, "positive", True, "/predict/batch", items)
+    )
+    assert outcome.feedback == (FeedbackOutcome(None, NO_TOKEN),) * 3
+
+
+def test_http_sender_sends_each_bad_kind_as_raw_bytes_with_its_content_type():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(422, json={"error": {}})
+
+    kinds = bad_inputs()
+    requests = [TrafficRequest("", path=k.path, bad=k.name, feedback=True) for k in kinds.values()]
+    outcomes = _send_all(httpx.MockTransport(handler), *requests)
+    assert [(r.url.path, r.content, r.headers["content-type"]) for r in seen] == [
+        (k.path, k.body, k.content_type) for k in kinds.values()
+    ]
+    assert all(o.status == 422 and o.feedback == () for o in outcomes)
+
+
+def test_a_run_with_the_mix_and_bad_input_counts_both():
+    sender = FeedbackSender()
+    run, _ = _run(
+        [("normal", 0.5)], sender, rps=1000, feedback=100, bad_input=20, endpoints=DEFAULT_MIX
+    )
+    (phase,) = run.phases
+    assert phase.sent == 500
+    assert phase.bad_sent.total() / 500 == pytest.approx(0.2, abs=0.06)
+    assert set(phase.paths_sent) == {"/predict", "/predict/batch", "/explain"}
+    good = [r for r in sender.requests if not r.bad]
+    assert phase.feedback_asked == sum(max(len(r.batch), 1) for r in good)

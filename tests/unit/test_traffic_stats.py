@@ -8,7 +8,9 @@ from array import array
 import pytest
 from rich.console import Console
 
-from sentimon.traffic.display import summary_table
+from sentimon.traffic.bad_input import bad_inputs
+from sentimon.traffic.corpus import LabelledText
+from sentimon.traffic.display import breakdown_table, summary_table
 from sentimon.traffic.report import failure, phase_summary, run_summary
 from sentimon.traffic.runner import TrafficRun
 from sentimon.traffic.scenarios import TrafficRequest
@@ -157,7 +159,7 @@ def test_asked_for_errors_count_as_success_and_so_does_one_200():
 
 
 def _with_feedback(feedback: FeedbackOutcome, seconds: float = 0.002) -> Outcome:
-    return Outcome(200, None, seconds, feedback)
+    return Outcome(200, None, seconds, (feedback,))
 
 
 def test_feedback_is_counted_apart_from_the_predictions():
@@ -244,3 +246,93 @@ def test_the_table_shows_feedback_only_when_the_run_sent_some():
     _send(fed, WITH_FEEDBACK, _with_feedback(FeedbackOutcome(409, None)))
     text = rendered(fed)
     assert "feedback" in text and "4/5 25% 409:1" in text
+
+
+BATCH_OF_3 = TrafficRequest(
+    "a",
+    None,
+    "positive",
+    True,
+    "/predict/batch",
+    tuple(LabelledText(t, "positive") for t in "abc"),
+)
+
+
+def _bad(kind: str) -> TrafficRequest:
+    return TrafficRequest("", path=bad_inputs()[kind].path, bad=kind)
+
+
+def test_requests_are_counted_per_route_and_bad_input_per_kind():
+    stats = _phase()
+    _send(stats, PLAIN, Outcome(200, None, 0.001), times=5)
+    _send(stats, TrafficRequest("fine", path="/explain"), Outcome(200, None, 0.004), times=2)
+    _send(stats, _bad("empty-text"), Outcome(422, None, 0.001), times=3)
+    _send(stats, _bad("wrong-content-type"), Outcome(415, None, 0.001))
+    _send(stats, _bad("batch-too-large"), Outcome(None, "ReadTimeout", 10.0))
+    row = phase_summary(stats, now=110.0)
+    assert row["endpoints"] == {
+        "/explain": {"sent": 2, "status": {"200": 2}},
+        "/predict": {"sent": 9, "status": {"200": 5, "415": 1, "422": 3}},
+        "/predict/batch": {"sent": 1, "status": {}},
+    }
+    assert row["bad_input"] == {
+        "sent": 5,
+        "refused_4xx": 4,
+        "kinds": {
+            "empty-text": {"expected": 422, "sent": 3, "status": {"422": 3}},
+            "wrong-content-type": {"expected": 415, "sent": 1, "status": {"415": 1}},
+            "batch-too-large": {"expected": 422, "sent": 1, "status": {}},
+        },
+    }
+    assert row["status"] == {"200": 7, "415": 1, "422": 3}
+    summary = _summary(stats)
+    assert summary["total"]["bad_input"] == row["bad_input"]
+    assert summary["warnings"] == []  # refused bad input is what was asked for
+
+
+def test_bad_input_accepted_or_crashed_on_is_a_warning_not_a_failed_run():
+    stats = _phase()
+    _send(stats, PLAIN, Outcome(200, None, 0.001), times=2)
+    _send(stats, _bad("too-long"), Outcome(200, None, 0.001), times=2)
+    _send(stats, _bad("empty-text"), Outcome(500, None, 0.001))
+    _send(stats, _bad("malformed-json"), Outcome(400, None, 0.001))
+    summary = _summary(stats)
+    accepted, crashed = summary["warnings"]
+    assert accepted == (
+        "phase 1 (normal): 2 bad requests accepted (2xx) where the API should refuse them "
+        "with a 4xx (2 x too-long 200)"
+    )
+    assert "1 bad requests answered with a 5xx" in crashed and "1 x empty-text 500" in crashed
+    assert failure(summary) is None
+
+
+def test_a_run_of_only_bad_input_succeeds_when_the_api_refuses_it():
+    stats = _phase()
+    _send(stats, _bad("missing-field"), Outcome(422, None, 0.001), times=4)
+    assert failure(_summary(stats)) is None
+    crashed = _phase()
+    _send(crashed, _bad("missing-field"), Outcome(500, None, 0.001), times=4)
+    assert failure(_summary(crashed)) == "no request succeeded (4 x HTTP 500)"
+
+
+def test_a_batch_asks_for_feedback_on_every_text():
+    stats = _phase()
+    verdicts = (FeedbackOutcome(200, None, True), FeedbackOutcome(200, None, False))
+    _send(stats, BATCH_OF_3, Outcome(200, None, 0.003, (*verdicts, FeedbackOutcome(409, None))))
+    feedback = phase_summary(stats, now=110.0)["feedback"]
+    assert (feedback["asked"], feedback["sent"], feedback["accepted"]) == (3, 3, 2)
+    assert feedback["refused"] == {"409": 1} and feedback["accuracy"] == 0.5
+
+
+def test_the_breakdown_table_shows_routes_and_bad_kinds_against_their_expected_status():
+    stats = _phase()
+    _send(stats, PLAIN, Outcome(200, None, 0.001), times=3)
+    _send(stats, BATCH_OF_3, Outcome(200, None, 0.001))
+    _send(stats, _bad("malformed-json"), Outcome(400, None, 0.001), times=2)
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(breakdown_table(_summary(stats)))
+    lines = [" ".join(line.split()) for line in console.export_text().splitlines()]
+    assert "/predict 5 200:3 400:2" in lines
+    assert "/predict/batch 1 200:1" in lines
+    assert "bad: malformed-json 2 400 400:2" in lines
+    assert breakdown_table(_summary(_phase())) is None

@@ -13,10 +13,12 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from sentimon.traffic.display import refresh_live, summary_table, warning_lines
+from sentimon.traffic.display import breakdown_table, refresh_live, summary_table, warning_lines
+from sentimon.traffic.endpoints import DEFAULT_MIX, EndpointMix, MixError, parse_mix
 from sentimon.traffic.report import failure, run_summary
 from sentimon.traffic.runner import HttpSender, TrafficRun, run_chain
 from sentimon.traffic.scenarios import (
+    MIXED_SCENARIOS,
     SCENARIOS,
     ChainError,
     Phase,
@@ -84,8 +86,18 @@ def _print_summary(summary: dict[str, Any]) -> None:
     if summary["interrupted"]:
         title += ", interrupted"
     console.print(summary_table(summary, title))
+    breakdown = breakdown_table(summary)
+    if breakdown:
+        console.print(breakdown)
     if summary["warnings"]:
         console.print(warning_lines(summary))
+
+
+def _parse_endpoints(spec: str) -> EndpointMix:
+    try:
+        return parse_mix(spec)
+    except MixError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--endpoints'") from None
 
 
 def traffic_command(
@@ -120,9 +132,29 @@ def traffic_command(
             max=100,
             help="Percent of successful predictions of texts with a known true label "
             "(normal, errors, slow, spike, world-change) followed by POST /feedback with "
-            "that label.",
+            "that label (one per text of a batch).",
         ),
     ] = 0.0,
+    bad_input: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=100,
+            help="Percent of requests, in every scenario, replaced by bad input the API must "
+            "refuse with a 4xx: empty or too long text, a missing field, malformed JSON, a "
+            "wrong content type, a batch over the limit. A 2xx or 5xx answer is a warning.",
+        ),
+    ] = 0.0,
+    endpoints: Annotated[
+        str,
+        typer.Option(
+            help="Shares of "
+            + " and ".join(sorted(MIXED_SCENARIOS))
+            + " requests per route: predict (/predict), batch (/predict/batch, 2 to 5 "
+            "texts) and explain (/explain), as weights; a route left out gets none. Other "
+            "scenarios send to /predict only.",
+        ),
+    ] = DEFAULT_MIX.spec(),
     concurrency: Annotated[
         int,
         typer.Option(
@@ -134,7 +166,8 @@ def traffic_command(
         10.0
     ),
     seed: Annotated[
-        int | None, typer.Option(help="Seed for the choice of texts, faults and feedback.")
+        int | None,
+        typer.Option(help="Seed for the choice of texts, routes, bad input, faults and feedback."),
     ] = None,
     json_output: Annotated[
         bool,
@@ -148,7 +181,8 @@ def traffic_command(
     slow (every request asks for a slow answer), drift (long out-of-domain texts),
     spike (normal at ten times --rps), world-change (sarcasm and new slang the model
     misreads; with --feedback its real accuracy falls). Faults need
-    SENTIMON_FAULT_INJECTION=1 on the API.
+    SENTIMON_FAULT_INJECTION=1 on the API. --bad-input sends requests the API must
+    refuse with a 4xx, in any scenario.
 
     Exits 0; 1 when no request succeeded; 130 on Ctrl-C, after the summary.
     """
@@ -156,9 +190,9 @@ def traffic_command(
         phases = parse_chain(scenario, duration)
     except ChainError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--scenario'") from None
-    plan = [
-        (p, build_scenario(p.scenario, error_rate=error_rate, feedback=feedback)) for p in phases
-    ]
+    mix = _parse_endpoints(endpoints)
+    options = {"error_rate": error_rate, "feedback": feedback, "bad_input": bad_input}
+    plan = [(p, build_scenario(p.scenario, endpoints=mix, **options)) for p in phases]
     run = TrafficRun(_check_url(url), concurrency)
     options = {"rps": rps, "seed": seed, "timeout": timeout}
     try:

@@ -20,11 +20,14 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _status_style(code: str) -> str:
+    return "green" if code.startswith("2") else "red" if code.startswith("5") else "yellow"
+
+
 def _outcomes(row: dict[str, Any]) -> Text:
     text = Text()
     for code, n in row["status"].items():
-        style = "green" if code.startswith("2") else "red" if code.startswith("5") else "yellow"
-        text.append(f"{code}:{n} ", style=style)
+        text.append(f"{code}:{n} ", style=_status_style(code))
     for kind, n in row["transport_errors"].items():
         text.append(f"{kind}:{n} ", style="bold red")
     if row["unfinished"]:
@@ -98,6 +101,37 @@ def summary_table(summary: dict[str, Any], title: str) -> Table:
     return table
 
 
+def _bad_statuses(kind: dict[str, Any]) -> Text:
+    """A bad request's statuses: the expected one green, any other red."""
+    text = Text()
+    for code, n in kind["status"].items():
+        text.append(f"{code}:{n} ", style="green" if code == str(kind["expected"]) else "red")
+    return text
+
+
+def breakdown_table(summary: dict[str, Any]) -> Table | None:
+    """The whole run by route and, when it sent any, by kind of bad input; None before
+    any request."""
+    total = summary["total"]
+    if not total["endpoints"]:
+        return None
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1, 0, 0))
+    table.add_column("requests", no_wrap=True)
+    table.add_column("sent", justify="right", no_wrap=True)
+    table.add_column("expected", justify="right", no_wrap=True)
+    table.add_column("status")
+    routes = list(total["endpoints"].items())
+    for n, (path, row) in enumerate(routes, start=1):
+        statuses = Text()
+        for code, count in row["status"].items():
+            statuses.append(f"{code}:{count} ", style=_status_style(code))
+        is_last = n == len(routes)
+        table.add_row(path, str(row["sent"]), "", statuses, end_section=is_last)
+    for name, kind in total["bad_input"]["kinds"].items():
+        table.add_row(f"bad: {name}", str(kind["sent"]), str(kind["expected"]), _bad_statuses(kind))
+    return table
+
+
 def warning_lines(summary: dict[str, Any]) -> Text:
     return Text("\n".join(f"! {w}" for w in summary["warnings"]), style="yellow")
 
@@ -117,7 +151,8 @@ def _live_view(run: TrafficRun) -> RenderableType:
     )
     what = Text(SCENARIOS[p.scenario], style="dim")
     table = summary_table(summary, f"traffic to {run.url} (latency in ms)")
-    return Group(header, what, table, warning_lines(summary))
+    breakdown = breakdown_table(summary)
+    return Group(header, what, table, *([breakdown] if breakdown else []), warning_lines(summary))
 
 
 async def refresh_live(live: Live, run: TrafficRun, every: float = 0.25) -> None:

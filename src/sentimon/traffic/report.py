@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sentimon.traffic.bad_input import bad_inputs
 from sentimon.traffic.runner import TrafficRun
 from sentimon.traffic.stats import LATE_AFTER_SECONDS, PhaseStats, combine, latency_summary
 
@@ -51,7 +52,38 @@ def phase_summary(p: PhaseStats, now: float) -> dict[str, Any]:
         "faults_asked": dict(sorted(p.faults_asked.items())),
         "injected_errors": p.injected_errors,
         "latency_ms": latency_summary(p.latencies),
+        "endpoints": _endpoint_summary(p),
+        "bad_input": _bad_input_summary(p),
         "feedback": _feedback_summary(p),
+    }
+
+
+def _statuses(counts: dict[tuple[str, int], int], key: str) -> dict[str, int]:
+    return {str(status): n for (k, status), n in sorted(counts.items()) if k == key}
+
+
+def _endpoint_summary(p: PhaseStats) -> dict[str, Any]:
+    """Route -> requests sent and their statuses (bad input included)."""
+    return {
+        path: {"sent": sent, "status": _statuses(p.path_statuses, path)}
+        for path, sent in sorted(p.paths_sent.items())
+    }
+
+
+def _bad_input_summary(p: PhaseStats) -> dict[str, Any]:
+    kinds = bad_inputs()
+    return {
+        "sent": p.bad_sent.total(),
+        "refused_4xx": p.bad_refused,
+        "kinds": {
+            name: {
+                "expected": kinds[name].expected,
+                "sent": p.bad_sent[name],
+                "status": _statuses(p.bad_statuses, name),
+            }
+            for name in kinds
+            if p.bad_sent[name]
+        },
     }
 
 
@@ -103,6 +135,7 @@ def _phase_warnings(p: PhaseStats, now: float, concurrency: int) -> list[str]:
                 f"{name} asked for slow answers but the median latency was "
                 f"{median_ms:.1f} ms: {_FAULTS_OFF}"
             )
+    found += _bad_input_warnings(p, name)
     if p.feedback_no_token and not p.feedback_sent:
         found.append(
             f"{name} was to send feedback on {p.feedback_no_token} predictions but none "
@@ -117,6 +150,24 @@ def _phase_warnings(p: PhaseStats, now: float, concurrency: int) -> list[str]:
             f"{p.feedback_sent} feedback not accepted ({', '.join(seen)}); "
             "the API's log says why"
         )
+    return found
+
+
+def _bad_input_warnings(p: PhaseStats, name: str) -> list[str]:
+    """Bad input answered 2xx (the API took garbage) or 5xx (it crashed on it)."""
+    found = []
+    for first, what in ((2, "accepted (2xx)"), (5, "answered with a 5xx")):
+        seen = {
+            (kind, status): n
+            for (kind, status), n in sorted(p.bad_statuses.items())
+            if status // 100 == first
+        }
+        if seen:
+            listed = ", ".join(f"{n} x {kind} {status}" for (kind, status), n in seen.items())
+            found.append(
+                f"{name}: {sum(seen.values())} bad requests {what} where the API should "
+                f"refuse them with a 4xx ({listed})"
+            )
     return found
 
 
@@ -143,11 +194,12 @@ def run_summary(run: TrafficRun, now: float) -> dict[str, Any]:
 def failure(summary: dict[str, Any]) -> str | None:
     """Why the run failed outright (no request succeeded), or None.
 
-    A request succeeded when it got a 2xx, or asked for an injected error and got its 5xx.
+    A request succeeded when it got a 2xx, asked for an injected error and got its 5xx,
+    or was bad input and got a 4xx.
     """
     total = summary["total"]
     succeeded = sum(n for code, n in total["status"].items() if code.startswith("2"))
-    if succeeded + total["injected_errors"] > 0:
+    if succeeded + total["injected_errors"] + total["bad_input"]["refused_4xx"] > 0:
         return None
     if total["sent"] == 0:
         return "no request was sent"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from sentimon.traffic.bad_input import bad_inputs
 from sentimon.traffic.scenarios import FAULT_HEADER, Phase, Scenario, TrafficRequest
 from sentimon.traffic.stats import NO_TOKEN, FeedbackOutcome, Outcome, PhaseStats
 
@@ -38,32 +39,56 @@ class TrafficRun:
 
 
 class HttpSender:
-    """POSTs each request to /predict and times it; transport errors become outcomes.
+    """POSTs each request to its route and times it; transport errors become outcomes.
 
-    A request that asks for feedback and gets a 2xx is followed by POST /feedback with
-    its true label and the prediction's feedback_token, after the prediction was timed.
+    A request that asks for feedback and gets a 2xx is followed, after the prediction
+    was timed, by one POST /feedback per text it classified, each with that text's true
+    label and its result's feedback_token. A bad request carries its kind's raw body.
     """
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
 
     async def __call__(self, request: TrafficRequest) -> Outcome:
-        headers = {FAULT_HEADER: request.fault} if request.fault else None
         start = time.perf_counter()
         try:
-            response = await self._client.post(
-                "/predict", json={"text": request.text}, headers=headers
-            )
+            response = await self._post(request)
         except httpx.HTTPError as exc:  # refused, reset, timed out, protocol errors
             return Outcome(None, type(exc).__name__, time.perf_counter() - start)
         seconds = time.perf_counter() - start
-        feedback = None
-        if request.feedback and request.true_label and response.is_success:
-            feedback = await self._feedback(response, request.true_label)
+        feedback: tuple[FeedbackOutcome, ...] = ()
+        if request.feedback_wanted and response.is_success:
+            feedback = await self._feedback(response, request)
         return Outcome(response.status_code, None, seconds, feedback)
 
-    async def _feedback(self, prediction: httpx.Response, label: str) -> FeedbackOutcome:
-        token = _field(prediction, "feedback_token")
+    async def _post(self, request: TrafficRequest) -> httpx.Response:
+        if request.bad:
+            kind = bad_inputs()[request.bad]
+            headers = {"content-type": kind.content_type}
+            return await self._client.post(kind.path, content=kind.body, headers=headers)
+        if request.batch:
+            texts = [item.text for item in request.batch]
+            return await self._client.post(request.path, json={"texts": texts})
+        headers = {FAULT_HEADER: request.fault} if request.fault else None
+        return await self._client.post(request.path, json={"text": request.text}, headers=headers)
+
+    async def _feedback(
+        self, prediction: httpx.Response, request: TrafficRequest
+    ) -> tuple[FeedbackOutcome, ...]:
+        if request.batch:
+            results = _field(prediction, "results")
+            results = results if isinstance(results, list) else []
+            tokens = [r.get("feedback_token") if isinstance(r, dict) else None for r in results]
+        else:
+            tokens = [_field(prediction, "feedback_token")]
+        labels = [label for _, label in request.labelled()]
+        tokens = (tokens + [None] * len(labels))[: len(labels)]
+        # One after the other: a batch's feedback must not take more connections than
+        # the --concurrency cap gave its request.
+        pairs = [(t, label) for t, label in zip(tokens, labels, strict=True) if label]
+        return tuple([await self._one_feedback(t, label) for t, label in pairs])
+
+    async def _one_feedback(self, token: object, label: str) -> FeedbackOutcome:
         if not isinstance(token, str):
             return FeedbackOutcome(None, NO_TOKEN)
         try:

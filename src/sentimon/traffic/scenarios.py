@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from sentimon.traffic.bad_input import bad_inputs
 from sentimon.traffic.corpus import (
     LabelledText,
     drift_sentences,
@@ -14,6 +15,7 @@ from sentimon.traffic.corpus import (
     low_confidence_texts,
     world_change_texts,
 )
+from sentimon.traffic.endpoints import BATCH, BATCH_TEXTS, DEFAULT_MIX, PREDICT, EndpointMix
 
 # The header the API honours when SENTIMON_FAULT_INJECTION=1 (api/routes/predict.py).
 FAULT_HEADER = "X-Inject-Fault"
@@ -25,16 +27,35 @@ _DRIFT_SENTENCES = (4, 14)
 
 @dataclass(frozen=True, slots=True)
 class TrafficRequest:
-    """One POST /predict: its text, the fault it asks the API to inject, and its feedback.
+    """One request: its text, the fault it asks the API to inject, and its feedback.
 
     `true_label` is known for texts from labelled pools; with `feedback` set, a successful
-    prediction is followed by POST /feedback with that label.
+    prediction is followed by POST /feedback with that label. A /predict/batch request
+    carries its texts and labels in `batch` (`text` is the first of them) and is followed
+    by one POST /feedback per text. A request with `bad` set is a kind of bad input
+    (bad_input.py) and carries that kind's body instead of `text`.
     """
 
     text: str
     fault: str | None = None
     true_label: str | None = None
     feedback: bool = False
+    path: str = PREDICT
+    batch: tuple[LabelledText, ...] = ()
+    bad: str | None = None
+
+    def labelled(self) -> tuple[tuple[str, str | None], ...]:
+        """(text, true label) of every text the request classifies, in order."""
+        if self.batch:
+            return tuple((item.text, item.label) for item in self.batch)
+        return ((self.text, self.true_label),)
+
+    @property
+    def feedback_wanted(self) -> int:
+        """How many POST /feedback a successful answer is to be followed by."""
+        if not self.feedback or self.bad:
+            return 0
+        return sum(label is not None for _, label in self.labelled())
 
 
 Draw = Callable[[random.Random], TrafficRequest]  # one request, chosen with the run's rng
@@ -49,12 +70,13 @@ class Scenario:
 
 # Name -> what it does, in the order --help and the docs list them.
 SCENARIOS: dict[str, str] = {
-    "normal": "everyday feedback: positive, negative and neutral texts from the shipped corpus",
+    "normal": "everyday feedback: positive, negative and neutral texts from the shipped corpus, "
+    "to /predict, /predict/batch and /explain as --endpoints shares them",
     "errors": "normal texts; --error-rate percent of them ask for a 500 (X-Inject-Fault: error)",
     "low-confidence": "ambiguous and out-of-domain texts the shipped model is unsure of",
     "slow": "normal texts, each asking for a slow answer (X-Inject-Fault: slow)",
     "drift": "long texts from other fields and languages, full of words the model never saw",
-    "spike": f"normal texts at {SPIKE_FACTOR} times --rps",
+    "spike": f"normal traffic at {SPIKE_FACTOR} times --rps",
     "world-change": "everyday-looking feedback in sarcasm and new slang that the model "
     "mostly gets wrong, confidently; with --feedback its real accuracy falls",
 }
@@ -81,6 +103,39 @@ def _pick_labelled(
     return draw
 
 
+def _pick_mixed(pool: tuple[LabelledText, ...], feedback_share: float, mix: EndpointMix) -> Draw:
+    """Draw from a labelled pool for a route of the mix; a batch holds a few texts."""
+    single = _pick_labelled(pool, feedback_share)
+
+    def draw(rng: random.Random) -> TrafficRequest:
+        path = mix.choose(rng)
+        if path != BATCH:
+            request = single(rng)
+            return request if path == PREDICT else replace(request, path=path)
+        items = tuple(rng.choice(pool) for _ in range(rng.randint(*BATCH_TEXTS)))
+        wants_feedback = rng.random() < feedback_share
+        first = items[0]
+        return TrafficRequest(first.text, None, first.label, wants_feedback, path, items)
+
+    return draw
+
+
+def _with_bad_input(draw: Draw, share: float) -> Draw:
+    """`share` of requests replaced by a bad one, its kind drawn uniformly."""
+    if share <= 0:
+        return draw  # draws nothing more, so a --seed picks what it picked before
+    kinds = bad_inputs()
+    names = tuple(kinds)
+
+    def with_bad(rng: random.Random) -> TrafficRequest:
+        if rng.random() >= share:
+            return draw(rng)
+        kind = kinds[rng.choice(names)]
+        return TrafficRequest("", path=kind.path, bad=kind.name)
+
+    return with_bad
+
+
 def _error_fault(share: float) -> Callable[[random.Random], str | None]:
     return lambda rng: "error" if rng.random() < share else None
 
@@ -92,7 +147,20 @@ def _drift() -> Draw:
     )
 
 
-def build_scenario(name: str, *, error_rate: float = 70.0, feedback: float = 0.0) -> Scenario:
+# The scenarios whose requests follow the --endpoints mix: everyday traffic. The others
+# stay on /predict: the API honours X-Inject-Fault there only (errors, slow), and each
+# one-text request keeps the rates and timings docs/traffic.md gives for their alerts.
+MIXED_SCENARIOS = frozenset({"normal", "spike"})
+
+
+def build_scenario(
+    name: str,
+    *,
+    error_rate: float = 70.0,
+    feedback: float = 0.0,
+    bad_input: float = 0.0,
+    endpoints: EndpointMix = DEFAULT_MIX,
+) -> Scenario:
     """The scenario called `name`.
 
     Args:
@@ -101,12 +169,20 @@ def build_scenario(name: str, *, error_rate: float = 70.0, feedback: float = 0.0
         feedback: percent of requests with a known true label (every scenario but
             low-confidence and drift) that send it to POST /feedback after a
             successful prediction; 0 sends none.
+        bad_input: percent of requests replaced by bad input the API must refuse with
+            a 4xx (bad_input.py), in every scenario; 0 sends none.
+        endpoints: the routes of `normal` and `spike` requests (MIXED_SCENARIOS).
     """
-    if not 0 <= feedback <= 100:
-        raise ValueError(f"feedback must be a percent from 0 to 100, not {feedback!r}")
-    share = feedback / 100
+    for option, value in (("feedback", feedback), ("bad_input", bad_input)):
+        if not 0 <= value <= 100:
+            raise ValueError(f"{option} must be a percent from 0 to 100, not {value!r}")
+    scenario = _build(name, error_rate, feedback / 100, endpoints)
+    return replace(scenario, draw=_with_bad_input(scenario.draw, bad_input / 100))
+
+
+def _build(name: str, error_rate: float, share: float, endpoints: EndpointMix) -> Scenario:
     if name == "normal":
-        return Scenario(name, 1, _pick_labelled(labelled_normal_texts(), share))
+        return Scenario(name, 1, _pick_mixed(labelled_normal_texts(), share, endpoints))
     if name == "errors":
         fault = _error_fault(error_rate / 100)
         return Scenario(name, 1, _pick_labelled(labelled_normal_texts(), share, fault))
@@ -117,7 +193,8 @@ def build_scenario(name: str, *, error_rate: float = 70.0, feedback: float = 0.0
     if name == "drift":
         return Scenario(name, 1, _drift())
     if name == "spike":
-        return Scenario(name, SPIKE_FACTOR, _pick_labelled(labelled_normal_texts(), share))
+        draw = _pick_mixed(labelled_normal_texts(), share, endpoints)
+        return Scenario(name, SPIKE_FACTOR, draw)
     if name == "world-change":
         return Scenario(name, 1, _pick_labelled(world_change_texts(), share))
     raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")

@@ -33,14 +33,15 @@ class FeedbackOutcome:
 class Outcome:
     """How one request ended: an HTTP status, or the kind of transport error.
 
-    `seconds` times the prediction alone; the feedback that follows it, if any, is
-    counted apart so that it moves neither the latencies nor the statuses.
+    `seconds` times the prediction alone; the feedback that follows it, if any (one per
+    text of a batch), is counted apart so that it moves neither the latencies nor the
+    statuses.
     """
 
     status: int | None
     error: str | None  # exception class name (ConnectError, ReadTimeout, ...)
     seconds: float
-    feedback: FeedbackOutcome | None = None
+    feedback: tuple[FeedbackOutcome, ...] = ()
 
 
 @dataclass
@@ -63,7 +64,11 @@ class PhaseStats:
     errors: Counter[str] = field(default_factory=Counter)
     faults_asked: Counter[str] = field(default_factory=Counter)  # fault -> requests sent
     injected_errors: int = 0  # asked for `error` and got a 5xx
-    feedback_asked: int = 0  # requests sent that were to be followed by feedback
+    paths_sent: Counter[str] = field(default_factory=Counter)  # route -> requests sent
+    path_statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    bad_sent: Counter[str] = field(default_factory=Counter)  # bad-input kind -> sent
+    bad_statuses: Counter[tuple[str, int]] = field(default_factory=Counter)  # (kind, status)
+    feedback_asked: int = 0  # feedback the requests sent were to be followed by (one a text)
     feedback_no_token: int = 0  # predictions that succeeded without a feedback_token
     feedback_statuses: Counter[int] = field(default_factory=Counter)  # of POST /feedback
     feedback_errors: Counter[str] = field(default_factory=Counter)
@@ -82,19 +87,24 @@ class PhaseStats:
 
     def note_sent(self, request: TrafficRequest) -> None:
         self.sent += 1
+        self.paths_sent[request.path] += 1
+        if request.bad:
+            self.bad_sent[request.bad] += 1
         if request.fault:
             self.faults_asked[request.fault] += 1
-        if request.feedback:
-            self.feedback_asked += 1
+        self.feedback_asked += request.feedback_wanted
 
     def record(self, request: TrafficRequest, outcome: Outcome) -> None:
         self.completed += 1
-        if outcome.feedback:
-            self._record_feedback(outcome.feedback)
+        for feedback in outcome.feedback:
+            self._record_feedback(feedback)
         if outcome.status is None:
             self.errors[outcome.error or "unknown"] += 1
             return
         self.statuses[outcome.status] += 1
+        self.path_statuses[request.path, outcome.status] += 1
+        if request.bad:
+            self.bad_statuses[request.bad, outcome.status] += 1
         self.latencies.append(outcome.seconds)
         if request.fault == "error" and outcome.status >= 500:
             self.injected_errors += 1
@@ -123,6 +133,11 @@ class PhaseStats:
         return Counter({s: n for s, n in self.feedback_statuses.items() if s // 100 != 2})
 
     @property
+    def bad_refused(self) -> int:
+        """Bad requests answered with a 4xx, as they should be."""
+        return sum(n for (_, status), n in self.bad_statuses.items() if status // 100 == 4)
+
+    @property
     def responses(self) -> int:
         return self.completed - self.errors.total()
 
@@ -147,7 +162,17 @@ _ADDED = (
     "feedback_no_token",
     "feedback_correct",
 )
-_COUNTERS = ("statuses", "errors", "faults_asked", "feedback_statuses", "feedback_errors")
+_COUNTERS = (
+    "statuses",
+    "errors",
+    "faults_asked",
+    "paths_sent",
+    "path_statuses",
+    "bad_sent",
+    "bad_statuses",
+    "feedback_statuses",
+    "feedback_errors",
+)
 
 
 def combine(phases: list[PhaseStats], now: float) -> PhaseStats:
