@@ -110,6 +110,7 @@ class Rsyslog:
     port: int
     output: Path
     workdir: Path
+    socket: Path | None = None
 
     def text(self) -> str:
         return self.output.read_text(errors="replace") if self.output.exists() else ""
@@ -150,6 +151,41 @@ def start_rsyslog(workdir: Path) -> Rsyslog:
         return "rsyslog is up" in server.text()
 
     wait_until(listening, 15, "rsyslogd to receive on UDP", interval=0.2)
+    return server
+
+
+def start_rsyslog_socket(workdir: Path) -> Rsyslog:
+    """A real rsyslogd reading a unix socket of its own (never /dev/log), as a host's
+    syslog daemon reads /dev/log; `port` is 0 and `socket` is the path."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    path, output = workdir / "log.sock", workdir / "received.log"
+    config = workdir / "rsyslog.conf"
+    config.write_text(
+        f'global(workDirectory="{workdir}")\n'
+        'module(load="imuxsock" SysSock.Use="off")\n'
+        f'input(type="imuxsock" Socket="{path}")\n'
+        f'*.* action(type="omfile" file="{output}")\n'
+    )
+    with open(workdir / "rsyslogd.err", "wb") as err:
+        process = subprocess.Popen(
+            [RSYSLOGD, "-n", "-f", str(config), "-i", str(workdir / "rsyslogd.pid")],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    server = Rsyslog(process, 0, output, workdir, path)
+
+    def listening() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"rsyslogd exited: {(workdir / 'rsyslogd.err').read_text()}")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
+            probe.sendto(b"<14>probe: rsyslog is up", str(path))
+        return "rsyslog is up" in server.text()
+
+    try:
+        wait_until(listening, 15, "rsyslogd to read its socket", interval=0.2)
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 

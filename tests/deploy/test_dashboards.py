@@ -348,7 +348,8 @@ def test_every_metric_is_documented_or_from_a_known_exporter(dashboards):
     for dashboard in dashboards.values():
         for variable in dashboard["templating"]["list"]:
             query = variable.get("query")
-            if isinstance(query, str) and query.startswith("label_values("):
+            on_prometheus = variable.get("datasource", {}).get("uid") == "prometheus"
+            if on_prometheus and isinstance(query, str) and query.startswith("label_values("):
                 used |= metric_names(query.removeprefix("label_values(").split(",")[0])
     assert used - allowed == set()
     assert used & documented_metrics(), "no sentimon metric used at all"
@@ -398,9 +399,29 @@ def test_every_promql_expression_parses(tmp_path):
 def test_logql_selects_sentimon_streams_by_label():
     queries = logql_queries()["logs"]
     assert any('stream="stderr"' in q for q in queries)
-    assert any('{job="syslog"}' in q for q in queries)
+    assert any('job="syslog"' in q.split("}")[0] for q in queries)
     for expr in queries:
         assert expr.count("{") >= 1 and "request_id=" not in expr.split("}")[0]
+
+
+def test_every_logs_panel_filters_by_service_and_level(dashboards):
+    variables = {v["name"]: v for v in dashboards["logs"]["templating"]["list"]}
+    for name in ("service", "level"):
+        variable = variables[name]
+        assert variable["datasource"]["uid"] == "loki"
+        assert f", {name})" in variable["query"] or variable["query"] == f"label_values({name})"
+        assert variable["multi"] and variable["includeAll"]
+    loki_exprs = [
+        target["expr"]
+        for panel, target in iter_targets(dashboards["logs"])
+        if (target.get("datasource") or panel["datasource"])["uid"] == "loki"
+    ]
+    assert loki_exprs
+    for expr in loki_exprs:
+        selector = expr[expr.index("{") : expr.index("}")]
+        assert 'service=~"$service"' in selector and 'level=~"(?i)$level"' in selector, expr
+        # Valid with both drop-downs at All (`.*`): one matcher that never matches empty.
+        assert 'job=~".+"' in selector or re.search(r'\w+="\w', selector), expr
 
 
 def test_gpu_row_is_collapsed_and_says_no_gpu(dashboards):

@@ -6,6 +6,7 @@ check the files; otherwise these tests read the files the way the tools would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from sentimon.stack.components import COMPONENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOKI = ROOT / "deploy/loki/loki.yml"
@@ -127,7 +130,8 @@ def strip_comments(text: str) -> str:
 
 
 def without_strings(text: str) -> str:
-    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    """Every string's content blanked, same length, so that offsets still fit the source."""
+    return re.sub(r'"(?:[^"\\]|\\.)*"', lambda m: '"' + " " * (len(m.group()) - 2) + '"', text)
 
 
 def components(text: str) -> dict[tuple[str, str], str]:
@@ -165,7 +169,7 @@ def test_alloy_braces_balance_and_every_reference_is_defined(alloy):
     assert bare.count("[") == bare.count("]")
     defined = components(alloy)
     kinds = {kind for kind, _ in defined}
-    references = re.findall(r"\b([a-z_]+(?:\.[a-z_]+)+)\.(receiver|targets|rules)\b", bare)
+    references = re.findall(r"\b([a-z_]+(?:\.[a-z_]+)+)\.(receiver|targets|rules|output)\b", bare)
     assert references
     for path, export in references:
         kind, _, label = path.rpartition(".")
@@ -189,9 +193,12 @@ def test_alloy_reads_every_sentimon_stream_and_the_host(alloy):
         re.search(r'replacement\s*=\s*"(\w+)"', rule).group(1)
         for rule in rules
         if re.search(r'target_label\s*=\s*"stream"', rule)
+        and re.search(r'replacement\s*=\s*"(\w+)"', rule)
     }
+    # The stack's files: the stream is the file name's, `$2` of (stdout|stderr).
+    streams |= {"stdout", "stderr"} if "(stdout|stderr)" in alloy else set()
     assert streams == {"stdout", "stderr", "file", "syslog"}
-    assert "sentimon.stdout.log" in alloy and "sentimon.stderr.log" in alloy
+    assert "*.stdout.log" in alloy and "*.stderr.log" in alloy
     assert "sentimon*.log" in alloy and "*-json.log" in alloy
     assert "stage.docker" in bare
 
@@ -214,6 +221,7 @@ def test_alloy_paths_and_addresses_come_from_the_environment(alloy):
         "SENTIMON_STDIO_LOG_DIR",
         "DOCKER_CONTAINERS_DIR",
         "JOURNAL_DIR",
+        "HOST_SYSLOG_FILE",
         "LOKI_PUSH_URL",
     }
     assert not re.search(r"(?<![.\w])env\(", alloy), "env() is deprecated: use sys.env()"
@@ -224,3 +232,60 @@ def test_alloy_paths_and_addresses_come_from_the_environment(alloy):
     assert set(service["environment"]) <= variables
     assert service["environment"]["LOKI_PUSH_URL"] == "http://loki:3100/loki/api/v1/push"
     assert "/etc/alloy/config.alloy" in service["command"]
+
+
+def _alloy_string(body: str, attribute: str) -> str:
+    """The value of `attribute = "..."` in a block, unescaped as Alloy reads it."""
+    raw = re.search(rf'^\s*{attribute}\s*=\s*"((?:[^"\\]|\\.)*)"', body, re.M).group(1)
+    return json.loads(f'"{raw}"')
+
+
+def test_the_stacks_log_files_get_the_compose_service_names(alloy):
+    """`stack up` names each process's files for its service; the collector reads the
+    labels off the name, and Compose's container logs carry the same names."""
+    relabel = components(alloy)[("discovery.relabel", "stdio")]
+    labels = {}
+    for rule in re.findall(r"rule\s*\{(.*?)\}", relabel, re.S):
+        pattern = re.compile(_alloy_string(rule, "regex"))
+        replacement = _alloy_string(rule, "replacement")
+        labels[_alloy_string(rule, "target_label")] = (pattern, replacement)
+    assert set(labels) == {"job", "service", "stream"}
+
+    def label(path: str, name: str) -> str:
+        pattern, replacement = labels[name]
+        return pattern.fullmatch(path).expand(replacement.replace("$", "\\"))
+
+    compose = set(yaml.safe_load(COMPOSE.read_text())["services"])
+    for component in COMPONENTS:
+        for stream in ("stdout", "stderr"):
+            path = f"/state/logs/{component.log_name}.{stream}.log"
+            assert label(path, "service") == label(path, "job") == component.log_name
+            assert label(path, "stream") == stream
+        # Compose calls the API `api`; the collector relabels it sentimon (below).
+        assert component.log_name in compose | {"sentimon"}, component.log_name
+    containers = components(alloy)[("loki.process", "containers")]
+    assert 'service=~\\"api|api-gpu\\"' in containers
+    assert re.search(r'values\s*=\s*\{job = "sentimon", service = "sentimon"\}', containers)
+
+
+def test_the_components_level_is_one_lowercase_label(alloy):
+    process = components(alloy)[("loki.process", "components")]
+    assert "stage.logfmt" in process and "stage.json" in process  # Go components, receiver
+    assert _alloy_string(process, "template") == "{{ if .Value }}{{ ToLower .Value }}{{ end }}"
+    assert re.search(r"stage\.labels\s*\{\s*values\s*=\s*\{level = \"\"\}", process)
+    assert 'service!=\\"sentimon\\"' in process  # sentimon's JSON keeps its own level
+
+
+@pytest.mark.parametrize(
+    ("line", "service", "message"),
+    [
+        ('Dec  3 01:55:16 web sentimon: {"level": "ERROR"}', "sentimon", '{"level": "ERROR"}'),
+        ("2024-12-03T01:55:16.12+00:00 web sshd[812]: Accepted key", "sshd", "Accepted key"),
+    ],
+)
+def test_the_host_syslog_file_gives_the_identifier_as_service(alloy, line, service, message):
+    process = components(alloy)[("loki.process", "host_syslog")]
+    match = re.fullmatch(_alloy_string(process, "expression"), line)
+    assert match and match["service"] == service and match["message"] == message
+    source = components(alloy)[("local.file_match", "host_syslog")]
+    assert 'sys.env("HOST_SYSLOG_FILE")' in source  # empty: no file, the journal only

@@ -17,7 +17,7 @@ import httpx
 import psutil
 import pytest
 import yaml
-from servers import NativeStack, native_stack, wait_until
+from servers import RSYSLOGD, NativeStack, native_stack, start_rsyslog_socket, wait_until
 from typer.testing import CliRunner
 
 from sentimon.cli import app
@@ -60,19 +60,32 @@ def _assert_all_gone(pids: list[int]) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def syslog_daemon(tmp_path_factory):
+    """A real rsyslogd on a socket of its own, standing in for the host's /dev/log."""
+    if not Path(RSYSLOGD).exists():
+        yield None
+        return
+    daemon = start_rsyslog_socket(tmp_path_factory.mktemp("rsyslog"))
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, syslog_daemon):
     """One stack for the module, with 1 s scrapes and rule evaluation so data comes fast."""
-    stack = native_stack(
-        tmp_path_factory.mktemp("stack"),
-        env={
-            "SENTIMON_STACK_SCRAPE_INTERVAL": "1s",
-            "SENTIMON_STACK_EVALUATION_INTERVAL": "1s",
-            # The API takes SENTIMON_* from the environment: the demo stack's faults.
-            "SENTIMON_FAULT_INJECTION": "true",
-        },
-    )
+    env = {
+        "SENTIMON_STACK_SCRAPE_INTERVAL": "1s",
+        "SENTIMON_STACK_EVALUATION_INTERVAL": "1s",
+        # The API takes SENTIMON_* from the environment: the demo stack's faults.
+        "SENTIMON_FAULT_INJECTION": "true",
+    }
+    if syslog_daemon is not None:
+        env["SENTIMON_STACK_SYSLOG_ADDRESS"] = str(syslog_daemon.socket)
+    stack = native_stack(tmp_path_factory.mktemp("stack"), env=env)
+    stack.env.pop("SENTIMON_SYSLOG_ADDRESS", None)  # the stack's default decides
     result = stack.up()
     assert result.returncode == 0, result.stdout + result.stderr
+    stack.up_output = result.stdout
     pids = _pids(stack)
     yield stack
     result = stack.down()
@@ -157,6 +170,52 @@ def test_the_api_logs_land_where_the_collector_reads_them(stack):
     ):
         found = list(logs.glob(name)) + list((logs / "sentimon").glob(name))
         assert found, f"config.alloy reads {name}, which the stack does not write"
+
+
+def _stdio_labels() -> tuple[re.Pattern[str], str]:
+    """config.alloy's rule that reads the service off a file name, and its replacement."""
+    alloy = (ROOT / "deploy/collector/config.alloy").read_text()
+    relabel = alloy[alloy.index('discovery.relabel "stdio"') :]
+    rule = re.search(r'regex\s*=\s*"((?:[^"\\]|\\.)*)"\s*target_label\s*=\s*"service"', relabel)
+    return re.compile(json.loads(f'"{rule.group(1)}"')), "\\1"
+
+
+def test_every_components_logs_land_where_the_collector_reads_them_labelled(stack):
+    logs = stack.state_dir / "logs"
+    pattern, service = _stdio_labels()
+    found = {
+        pattern.fullmatch(str(path)).expand(service)
+        for glob in ("*.stdout.log", "*.stderr.log")
+        for path in logs.glob(glob)
+    }
+    # The names Compose gives the same services (deploy/compose.yaml), the API's aside.
+    expected = {"sentimon", "alert-receiver", "node-exporter", "alertmanager", "prometheus"}
+    assert found == expected | {name for name in OPTIONAL if shutil.which(name)}
+    compose = set(yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())["services"])
+    assert found - {"sentimon"} <= compose
+    # Their logfmt lines carry the level the collector makes a label of.
+    for name in ("prometheus", "alertmanager", "node-exporter"):
+        text = (logs / f"{name}.stderr.log").read_text()
+        assert re.search(r"(?m)^\S.* level=(info|INFO) ", text), f"{name}: {text[:500]}"
+
+
+def test_the_api_logs_to_the_hosts_syslog_socket_by_default(stack, syslog_daemon):
+    if syslog_daemon is None:
+        pytest.skip("rsyslogd not installed (Debian package rsyslog; `make test` installs it)")
+    assert "SENTIMON_SYSLOG_ADDRESS" not in stack.env
+    assert f"syslog: the API sends WARNING and above to {syslog_daemon.socket}" in (stack.up_output)
+    response = httpx.post(
+        f"{stack.url('api')}/predict",
+        json={"text": "a fault for syslog"},
+        headers={"X-Inject-Fault": "error"},
+        timeout=10,
+    )
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    wait_until(lambda: request_id in syslog_daemon.text(), 15, "the 5xx lines in syslog")
+    lines = [line for line in syslog_daemon.text().splitlines() if request_id in line]
+    assert all(" sentimon: {" in line for line in lines), lines
+    assert any('"level": "ERROR"' in line or '"level":"ERROR"' in line for line in lines), lines
 
 
 def test_up_again_keeps_the_running_processes(stack):

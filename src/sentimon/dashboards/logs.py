@@ -1,9 +1,11 @@
-"""Logs: the four sentimon streams and host syslog from Loki, with a request-id search."""
+"""Logs: sentimon's four streams, the stack's own components and host syslog from Loki,
+filtered by service and level, with a request-id search."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import logs
-from grafana_foundation_sdk.builders.dashboard import Dashboard, TextBoxVariable
+from grafana_foundation_sdk.builders.dashboard import Dashboard, QueryVariable, TextBoxVariable
+from grafana_foundation_sdk.models.dashboard import VariableRefresh, VariableSort
 
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import logs_panel, timeseries_panel
@@ -12,28 +14,63 @@ from sentimon.queries.promql import rate, total
 
 UID = "sentimon-logs"
 
-SERVICE = 'service="sentimon"'
-# stderr holds every WARNING-and-above line exactly once (the file and syslog repeat them),
-# so counting error lines there counts each once.
+# Every stream has a job, so the selector stays valid when both drop-downs say All (`.*`).
+# Levels are matched without case: sentimon writes INFO, the collector lowercases the
+# other components' levels, the journal has its own words (err, warning).
+_SELECTED = 'job=~".+", service=~"$service", level=~"(?i)$level"'
+# sentimon writes each line to several streams: its file holds every line once, and
+# stderr every WARNING-and-above line once; the components write each line to one stream.
+_ONCE_PER_LINE = '| service!="sentimon" or stream="file"'
+_ERRORS_ONCE = '| service!="sentimon" or stream="stderr"'
 ERROR_LINES = (
-    f'sum by (level) (count_over_time({{{SERVICE}, stream="stderr"}}'
-    ' | json | __error__="" | level=~"ERROR|CRITICAL" [$__interval]))'
+    f'sum by (service, level) (count_over_time({{{_SELECTED}, stream=~"stdout|stderr"}}'
+    f' | level=~"(?i)(error|critical|fatal)" {_ERRORS_ONCE} [$__interval]))'
 )
 # Line filters take the text boxes as they are; empty boxes match every line.
 _FILTERS = '|= "$request_id" |~ "(?i)$search"'
 
 
+def _label_variable(name: str, label: str, query: str, description: str) -> QueryVariable:
+    """A multi-select of one Loki label's values, with All as the regex `.*`."""
+    return (
+        QueryVariable(name)
+        .label(label)
+        .description(description)
+        .datasource(LOKI)
+        .query(query)
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+    )
+
+
 def _stream(stream: str, title: str) -> logs.Panel:
-    """One sentimon stream, filtered by the text boxes."""
-    return logs_panel(title, loki(f'{{{SERVICE}, stream="{stream}"}} {_FILTERS}'))
+    """One stream of the selected services, filtered by the text boxes."""
+    return logs_panel(title, loki(f'{{{_SELECTED}, stream="{stream}"}} {_FILTERS}'))
 
 
 def build() -> Dashboard:
     return sentimon_dashboard(
         UID,
         "sentimon / Logs",
-        "sentimon's stdout, stderr, log file and syslog lines, and host syslog, from Loki.",
+        "sentimon's stdout, stderr, log file and syslog lines, the stack's own components"
+        " (Prometheus, Alertmanager, Node Exporter, ...) and host syslog, from Loki.",
         variables=[
+            _label_variable(
+                "service",
+                "service",
+                "label_values(service)",
+                "sentimon, the stack's components (prometheus, alertmanager, node-exporter,"
+                " ...) and host syslog identifiers: the same names natively and in Compose.",
+            ),
+            _label_variable(
+                "level",
+                "level",
+                'label_values({service=~"$service"}, level)',
+                "Matched without case: INFO also selects info.",
+            ),
             TextBoxVariable("request_id")
             .label("request id")
             .description("An X-Request-ID: shows every line of that request, in every stream."),
@@ -46,26 +83,43 @@ def build() -> Dashboard:
                 "Volume",
                 [
                     timeseries_panel(
-                        "Error lines / interval (Loki)",
-                        [loki(ERROR_LINES, "{{level}}")],
+                        "Error lines / interval by service (Loki)",
+                        [loki(ERROR_LINES, "{{service}} {{level}}")],
                         unit="short",
                         datasource=LOKI,
                         stacked=True,
-                        description="ERROR and CRITICAL lines on stderr, parsed with | json.",
+                        description="ERROR, CRITICAL and FATAL lines of the selected services,"
+                        " each counted once (sentimon's from stderr).",
                     ),
                     timeseries_panel(
-                        "Lines / interval by stream (Loki)",
+                        "Lines / interval by level (Loki)",
                         [
                             loki(
-                                f"sum by (stream) (count_over_time({{{SERVICE}}}[$__interval]))",
-                                "{{stream}}",
+                                f"sum by (level) (count_over_time({{{_SELECTED}}}"
+                                f' |~ "(?i)$search" {_ONCE_PER_LINE} [$__interval]))',
+                                "{{level}}",
+                            )
+                        ],
+                        unit="short",
+                        datasource=LOKI,
+                        stacked=True,
+                        description="Every line of the selected services and host syslog,"
+                        " once (sentimon's from its log file).",
+                    ),
+                    timeseries_panel(
+                        "Lines / interval by service and stream (Loki)",
+                        [
+                            loki(
+                                f"sum by (service, stream) (count_over_time({{{_SELECTED}}}"
+                                ' |~ "(?i)$search" [$__interval]))',
+                                "{{service}} {{stream}}",
                             )
                         ],
                         unit="short",
                         datasource=LOKI,
                     ),
                     timeseries_panel(
-                        "Log lines / s by level (Prometheus)",
+                        "sentimon log lines / s by level (Prometheus)",
                         [prom(total(rate("log_messages_total"), by="level"), "{{level}}")],
                         unit="short",
                         stacked=True,
@@ -79,7 +133,7 @@ def build() -> Dashboard:
                 [
                     logs_panel(
                         "Every line of the request id (all streams)",
-                        loki(f"{{{SERVICE}}} {_FILTERS} | json"),
+                        loki(f"{{{_SELECTED}}} {_FILTERS} | json"),
                         description="Type a request id above; lines from every stream, newest"
                         " first.",
                     )
@@ -88,18 +142,22 @@ def build() -> Dashboard:
             row(
                 "Streams",
                 [
-                    _stream("stdout", "stdout (INFO and up, the request log)"),
-                    _stream("stderr", "stderr (WARNING and up, with tracebacks)"),
+                    _stream("stdout", "stdout (sentimon: INFO and up, the request log)"),
+                    _stream("stderr", "stderr (sentimon: WARNING and up, with tracebacks)"),
                 ],
                 [
-                    _stream("file", "Log file (everything at SENTIMON_LOG_LEVEL)"),
-                    _stream("syslog", "sentimon via syslog (WARNING and up)"),
+                    _stream("file", "sentimon's log file (everything at SENTIMON_LOG_LEVEL)"),
+                    logs_panel(
+                        "sentimon via syslog (WARNING and up)",
+                        loki(f'{{{_SELECTED}, job="sentimon", stream="syslog"}} {_FILTERS}'),
+                    ),
                 ],
                 [
                     logs_panel(
                         "Host syslog",
-                        loki('{job="syslog"} |~ "(?i)$search"'),
-                        description="The host's journal (job=syslog), labelled by unit and level.",
+                        loki(f'{{{_SELECTED}, job="syslog"}} |~ "(?i)$search"'),
+                        description="The host's journal, or its syslog file where no journal"
+                        " runs (job=syslog), labelled by identifier (service) and level.",
                     )
                 ],
             ),

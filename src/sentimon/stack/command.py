@@ -13,8 +13,10 @@ from rich.table import Table
 
 from sentimon.stack import launcher
 from sentimon.stack.check import run_checks
+from sentimon.stack.components import Component
 from sentimon.stack.launcher import ComponentState, StackError
 from sentimon.stack.settings import StackSettings
+from sentimon.stack.syslog import choose_syslog
 
 stack_app = typer.Typer(
     help="Run the monitoring stack natively (every SENTIMON_STACK_* variable applies).",
@@ -65,8 +67,14 @@ def up(
     """Start the API and every installed component; wait until each is healthy."""
     settings = StackSettings()
     console = Console(highlight=False)
+
+    def starting(component: Component) -> None:
+        console.print(f"starting {component.title}")
+        if component.name == "sentimon":
+            console.print(f"  {choose_syslog(settings).reason}", soft_wrap=True)
+
     try:
-        states = launcher.up(settings, on_start=lambda c: console.print(f"starting {c.title}"))
+        states = launcher.up(settings, on_start=starting)
     except StackError as error:
         console.print(_table(error.states))
         console.print(f"[red]stack up failed[/]: {error}")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sentimon.stack.layout import Layout
 from sentimon.stack.settings import StackSettings
+from sentimon.stack.syslog import choose_syslog, host_syslog_file
 
 GRAFANA_APT = "Grafana's apt repository (https://apt.grafana.com), then: sudo apt-get install"
 
@@ -35,6 +36,13 @@ class Component:
     env: Callable[[StackSettings, Layout], dict[str, str]] = lambda s, layout: {}
     job: str | None = None
     """The scrape job whose targets file `stack up` writes while this runs."""
+    service: str = ""
+    """Its `service` label in Loki (Compose's service name), when not its name: it names the
+    files its stdout and stderr go to, which the collector labels by file name."""
+
+    @property
+    def log_name(self) -> str:
+        return self.service or self.name
 
     def find_binary(self) -> str | None:
         if not self.binaries:
@@ -59,9 +67,14 @@ def _api_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
 def _api_env(s: StackSettings, layout: Layout) -> dict[str, str]:
     # Every other SENTIMON_* setting (fault injection, workers, ...) comes from the caller's
     # environment; the stack owns where the log file goes, for the collector, and keeps
-    # the feedback key beside its other state unless the caller names a key file.
+    # the feedback key beside its other state unless the caller names a key file, and
+    # sends syslog to the host's socket where there is one.
     key_file = os.environ.get("SENTIMON_FEEDBACK_KEY_FILE") or str(layout.root / "feedback.key")
-    return {"SENTIMON_LOG_DIR": str(layout.api_log_dir), "SENTIMON_FEEDBACK_KEY_FILE": key_file}
+    return {
+        "SENTIMON_LOG_DIR": str(layout.api_log_dir),
+        "SENTIMON_FEEDBACK_KEY_FILE": key_file,
+        "SENTIMON_SYSLOG_ADDRESS": choose_syslog(s).address,
+    }
 
 
 def _receiver_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
@@ -124,6 +137,7 @@ def _alloy_env(s: StackSettings, layout: Layout) -> dict[str, str]:
     return {
         "SENTIMON_LOG_DIR": str(layout.api_log_dir),
         "SENTIMON_STDIO_LOG_DIR": str(layout.logs),
+        "HOST_SYSLOG_FILE": host_syslog_file(),
         "LOKI_PUSH_URL": f"http://127.0.0.1:{s.loki_port}/loki/api/v1/push",
     }
 
@@ -162,12 +176,13 @@ COMPONENTS: tuple[Component, ...] = (
     ),
     Component(
         "receiver", "alert receiver", (), "pip install sentimon",
-        "receiver_port", "/healthz", "/alerts", _receiver_argv,
+        "receiver_port", "/healthz", "/alerts", _receiver_argv, service="alert-receiver",
     ),
     Component(
         "node", "Node Exporter", ("prometheus-node-exporter", "node_exporter"),
         "sudo apt-get install prometheus-node-exporter",
         "node_exporter_port", "/", "/metrics", _node_exporter_argv, job="node",
+        service="node-exporter",
     ),
     Component(
         "alertmanager", "Alertmanager", ("prometheus-alertmanager", "alertmanager"),

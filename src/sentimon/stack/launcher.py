@@ -106,6 +106,7 @@ def up(settings: StackSettings, on_start=lambda component: None) -> list[Compone
                 directory.mkdir(parents=True, exist_ok=True)
             process = launch(
                 component.name,
+                component.log_name,
                 component.argv(binary, settings, layout),
                 env=os.environ | component.env(settings, layout),
                 cwd=layout.root,

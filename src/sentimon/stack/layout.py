@@ -33,7 +33,8 @@ class Layout:
 
     @property
     def logs(self) -> Path:
-        """Each component's captured stdout and stderr (<name>.stdout.log, <name>.stderr.log)."""
+        """Each component's stdout and stderr, <service>.stdout.log and <service>.stderr.log,
+        named for its Loki `service` label (the collector tails them)."""
         return self.root / "logs"
 
     @property

@@ -48,6 +48,7 @@ def save_started(state_dir: Path, started: dict[str, Started]) -> None:
 
 def launch(
     name: str,
+    log_name: str,
     command: list[str],
     *,
     env: dict[str, str],
@@ -56,9 +57,10 @@ def launch(
     url: str,
     health_url: str,
 ) -> Started:
-    """Start a process in its own session (it outlives `stack up --detach`), output to files."""
+    """Start a process in its own session (it outlives `stack up --detach`), its output going
+    to <log_name>.stdout.log and <log_name>.stderr.log, which the collector tails."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    stdout, stderr = log_dir / f"{name}.stdout.log", log_dir / f"{name}.stderr.log"
+    stdout, stderr = log_dir / f"{log_name}.stdout.log", log_dir / f"{log_name}.stderr.log"
     with open(stdout, "ab") as out, open(stderr, "ab") as err:
         process = subprocess.Popen(
             command,

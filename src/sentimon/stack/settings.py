@@ -41,6 +41,9 @@ class StackSettings(BaseSettings):
     grafana_port: int = Field(3000, ge=1, le=65535)
     """Grafana, when installed."""
 
+    syslog_address: str = "/dev/log"
+    """Where the API sends WARNING and above to syslog: a unix socket path or udp://host:port; a path that is no socket on this host, or empty, turns it off (SENTIMON_SYSLOG_ADDRESS, when set, wins)."""  # noqa: E501
+
     scrape_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
     """How often Prometheus scrapes every target."""
     evaluation_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
