@@ -36,15 +36,18 @@ _GPU_LEGEND = "{{instance}} gpu{{gpu}}"
 
 
 def _cpu_steps() -> Steps:
-    return bad_above(alert_lines().cpu_busy)
+    lines = alert_lines()
+    return bad_above(lines.cpu_busy, warn=lines.cpu_busy_warning)
 
 
 def _memory_steps() -> Steps:
-    return bad_above(alert_lines().memory_used)
+    lines = alert_lines()
+    return bad_above(lines.memory_used, warn=lines.memory_used_warning)
 
 
 def _disk_steps() -> Steps:
-    return bad_above(alert_lines().disk_used, warn=0.8)
+    lines = alert_lines()
+    return bad_above(lines.disk_used, warn=lines.disk_used_warning)
 
 
 def _worst_host(title: str, expr: str, **options: Any) -> stat.Panel:
