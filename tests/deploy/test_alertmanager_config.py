@@ -118,12 +118,12 @@ def test_slack_and_email_read_their_secrets_from_files():
     assert not {"slack_api_url", "smtp_auth_password"} & set(_config().get("global", {}))
 
 
-def test_a_critical_inhibits_the_warning_of_the_same_alert_and_job():
+def test_a_critical_inhibits_the_warning_of_the_same_alert_job_instance_and_mountpoint():
     rules = _config()["inhibit_rules"]
     assert {
         "source_matchers": ['severity="critical"'],
         "target_matchers": ['severity="warning"'],
-        "equal": ["alertname", "job", "instance"],
+        "equal": ["alertname", "job", "instance", "mountpoint"],
     } in rules
     for rule in rules:
         assert rule.get("equal"), "an inhibit rule without equal labels mutes alerts everywhere"
@@ -198,6 +198,21 @@ def _alert(severity: str, job: str) -> dict:
     }
 
 
+def _disk_alert(severity: str, mountpoint: str) -> dict:
+    """HostLowDiskSpace as node.yml labels it, for one filesystem of one host."""
+    labels = {
+        "alertname": "HostLowDiskSpace",
+        "severity": severity,
+        "component": "host",
+        "job": "node",
+        "instance": "host-a:9100",
+        "device": f"/dev/{mountpoint.strip('/') or 'root'}",
+        "fstype": "ext4",
+        "mountpoint": mountpoint,
+    }
+    return {"labels": labels, "annotations": {"summary": f"{severity} on {mountpoint}"}}
+
+
 @pytest.mark.integration
 def test_a_critical_mutes_only_its_own_warning(alertmanager, webhook_recorder):
     _, received = webhook_recorder
@@ -227,3 +242,34 @@ def test_a_critical_mutes_only_its_own_warning(alertmanager, webhook_recorder):
     assert state[("warning", "sentimon")]["state"] == "suppressed"
     assert state[("warning", "sentimon")]["inhibitedBy"]
     assert state[("warning", "other")]["inhibitedBy"] == []
+
+
+@pytest.mark.integration
+def test_a_full_filesystem_mutes_its_own_warning_not_another_mountpoints(
+    alertmanager, webhook_recorder
+):
+    _, received = webhook_recorder
+    alerts = [
+        _disk_alert("critical", "/"),
+        _disk_alert("warning", "/"),
+        _disk_alert("warning", "/data"),
+    ]
+    httpx.post(f"{alertmanager}/api/v2/alerts", json=alerts).raise_for_status()
+
+    def delivered() -> set[tuple[str, str]]:
+        return {
+            (alert["labels"]["severity"], alert["labels"]["mountpoint"])
+            for notification in received
+            for alert in notification["alerts"]
+        }
+
+    # critical: group_wait 10s; both warnings share one group (alertname, job): 30s
+    wait_until(lambda: ("warning", "/data") in delivered(), 60, "the warning", interval=0.5)
+    assert delivered() == {("critical", "/"), ("warning", "/data")}
+    state = {
+        (alert["labels"]["severity"], alert["labels"]["mountpoint"]): alert["status"]
+        for alert in httpx.get(f"{alertmanager}/api/v2/alerts").json()
+    }
+    assert state[("warning", "/")]["state"] == "suppressed"
+    assert state[("warning", "/")]["inhibitedBy"]
+    assert state[("warning", "/data")]["inhibitedBy"] == []

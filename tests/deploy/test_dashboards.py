@@ -28,6 +28,7 @@ from sentimon.dashboards import (
 )
 from sentimon.dashboards.__main__ import main
 from sentimon.dashboards.generate import iter_panels, iter_targets
+from sentimon.queries.rule_source import alert_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/datasources.yml"
@@ -48,8 +49,23 @@ EXTERNAL_METRICS = {
     "node_disk_read_bytes_total",
     "node_disk_written_bytes_total",
     "node_disk_io_time_seconds_total",
+    "node_disk_reads_completed_total",
+    "node_disk_writes_completed_total",
+    "node_memory_Buffers_bytes",
+    "node_memory_Cached_bytes",
+    "node_memory_SReclaimable_bytes",
+    "node_memory_SwapTotal_bytes",
+    "node_memory_SwapFree_bytes",
+    "node_filesystem_files",
+    "node_filesystem_files_free",
     "node_network_receive_bytes_total",
     "node_network_transmit_bytes_total",
+    "node_network_receive_packets_total",
+    "node_network_transmit_packets_total",
+    "node_network_receive_errs_total",
+    "node_network_transmit_errs_total",
+    "node_network_receive_drop_total",
+    "node_network_transmit_drop_total",
     "node_uname_info",
     # Prometheus itself (scrape bookkeeping, alerts, rule evaluation, notifier)
     "up",
@@ -422,6 +438,40 @@ def test_every_logs_panel_filters_by_service_and_level(dashboards):
         assert 'service=~"$service"' in selector and 'level=~"(?i)$level"' in selector, expr
         # Valid with both drop-downs at All (`.*`): one matcher that never matches empty.
         assert 'job=~".+"' in selector or re.search(r'\w+="\w', selector), expr
+
+
+def test_host_panels_colour_at_the_host_alerts_warning_and_critical(dashboards):
+    lines = alert_lines()
+    expected = {
+        ("overview", "Host CPU busy"): (lines.cpu_busy_warning, lines.cpu_busy),
+        ("overview", "Host memory used"): (lines.memory_used_warning, lines.memory_used),
+        ("overview", "Fullest filesystem"): (lines.disk_used_warning, lines.disk_used),
+        ("server", "CPU busy"): (lines.cpu_busy_warning, lines.cpu_busy),
+        ("server", "Memory used"): (lines.memory_used_warning, lines.memory_used),
+        ("server", "Fullest filesystem"): (lines.disk_used_warning, lines.disk_used),
+    }
+    assert lines.cpu_busy_warning < lines.cpu_busy
+    for (name, title), (warn, critical) in expected.items():
+        panel = next(p for p in iter_panels(dashboards[name]) if p["title"] == title)
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps == [
+            {"color": "green", "value": None},
+            {"color": "orange", "value": warn},
+            {"color": "red", "value": critical},
+        ], (name, title)
+
+
+def test_overview_puts_the_hosts_beside_the_firing_alerts(dashboards):
+    panels = {p["title"]: p for p in iter_panels(dashboards["overview"])}
+    alerts = panels["Firing alerts"]["gridPos"]
+    assert alerts["w"] == 12
+    gauges = [panels[t] for t in ("Host CPU busy", "Host memory used", "Fullest filesystem")]
+    assert [g["type"] for g in gauges] == ["gauge"] * 3
+    assert [(g["gridPos"]["x"], g["gridPos"]["y"]) for g in gauges] == [
+        (12, alerts["y"]),
+        (16, alerts["y"]),
+        (20, alerts["y"]),
+    ]
 
 
 def test_gpu_row_is_collapsed_and_says_no_gpu(dashboards):

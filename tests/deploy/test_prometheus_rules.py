@@ -193,6 +193,22 @@ def test_every_runbook_url_points_at_a_runbook_section():
         assert anchor in anchors, f"{alert['alert']}: no '## ' heading for #{anchor} in runbooks.md"
 
 
+def test_a_warning_and_its_critical_differ_only_in_the_threshold_they_read():
+    """Same expression, so the same labels: Alertmanager's inhibition pairs them."""
+    by_name: dict[str, dict[str, dict]] = {}
+    for alert in _alerts():
+        by_name.setdefault(alert["alert"], {})[alert["labels"]["severity"]] = alert
+    tiered = {name: tiers for name, tiers in by_name.items() if len(tiers) == 2}
+    assert {"HighErrorRate", "HostHighCpu", "HostHighMemory", "HostLowDiskSpace"} <= set(tiered)
+    for name, tiers in tiered.items():
+        critical, warning = tiers["critical"], tiers["warning"]
+        assert '{severity="critical"}' in critical["expr"], name
+        assert warning["expr"] == critical["expr"].replace(
+            '{severity="critical"}', '{severity="warning"}'
+        ), name
+        assert {**warning["labels"], "severity": "critical"} == critical["labels"], name
+
+
 def test_every_alert_is_in_the_alerts_doc():
     text = ALERTS_DOC.read_text()
     for name in {alert["alert"] for alert in _alerts()}:

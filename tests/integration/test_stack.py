@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -243,6 +244,38 @@ CORE_PANELS = {
 }
 
 
+# The other panels the specification names, each found by text only its queries hold.
+# Every query that holds it must have data: a panel of several queries shows each.
+SPECIFIED_PANELS = {
+    # Overview: the hosts at a glance
+    "overview CPU gauge": 'max(sum by (instance) (rate(node_cpu_seconds_total{job="node"',
+    "overview memory gauge": 'max(1 - node_memory_MemAvailable_bytes{job="node"}',
+    "overview disk gauge": 'max(1 - node_filesystem_avail_bytes{job="node"',
+    # API
+    "mean response time": "rate(http_request_duration_seconds_sum",
+    "response time heatmap": "increase(http_request_duration_seconds_bucket",
+    "5xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
+    'status=~"5.."}',
+    "4xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
+    'status=~"4.."}',
+    "4xx versus 5xx": 'sum(rate(http_requests_total{instance=~".*", handler=~".*", status=~"4.."}',
+    # Model
+    "mean inference time": "rate(model_inference_duration_seconds_sum",
+    # Server
+    "CPU per core": "sum by (instance, cpu)",
+    "CPU time by mode": "sum by (instance, mode)",
+    "memory buffers and cache": "node_memory_SReclaimable_bytes",
+    "swap used (0 without swap)": "node_memory_SwapFree_bytes",
+    "inodes": "node_filesystem_files_free",
+    "disk reads / s": "node_disk_reads_completed_total",
+    "disk writes / s": "node_disk_writes_completed_total",
+    "network packets in": "node_network_receive_packets_total",
+    "network packets out": "node_network_transmit_packets_total",
+    "network errors": "_errs_total",
+    "network drops": "_drop_total",
+}
+
+
 @pytest.fixture(scope="module")
 def dashboard_queries() -> list[str]:
     dashboards = pytest.importorskip(
@@ -251,15 +284,21 @@ def dashboard_queries() -> list[str]:
     return sorted({q for queries in dashboards.promql_queries().values() for q in queries})
 
 
-@pytest.fixture(scope="module")
-def traffic(stack):
-    """Predictions, a batch, bad input and injected faults: something for every panel."""
+def _send_traffic(stack: NativeStack) -> None:
+    """Predictions, a batch, an explanation, bad input (4xx) and injected faults (5xx)."""
     with httpx.Client(base_url=stack.url("api"), timeout=10) as client:
         for i in range(40):
             client.post("/predict", json={"text": f"the service was great, visit {i}"})
             client.post("/predict", json={"text": ""})  # 422
             client.post("/predict", json={"text": "awful"}, headers={"X-Inject-Fault": "error"})
         client.post("/predict/batch", json={"texts": ["good", "bad", "fine"]})
+        client.post("/explain", json={"text": "a fine day"})
+
+
+@pytest.fixture(scope="module")
+def traffic(stack):
+    """Something for every panel, once for the module."""
+    _send_traffic(stack)
 
 
 def _query(stack: NativeStack, expr: str) -> list[dict]:
@@ -291,6 +330,29 @@ def test_core_panels_show_data_after_traffic(stack, dashboard_queries, traffic, 
         f"data in the {panel} panel ({queries[0]})",
         interval=1,
     )
+
+
+def test_every_query_of_the_specified_panels_shows_data_after_traffic(stack, dashboard_queries):
+    panels = {
+        panel: [q for q in dashboard_queries if text in q]
+        for panel, text in SPECIFIED_PANELS.items()
+    }
+    assert all(panels.values()), [panel for panel, queries in panels.items() if not queries]
+    # Fresh traffic: a mean over a 1m window of no requests is 0 / 0, not a number.
+    _send_traffic(stack)
+
+    def empty() -> dict[str, str]:
+        return {
+            panel: query
+            for panel, queries in panels.items()
+            for query in queries
+            if not _has_number(_query(stack, query))
+        }
+
+    # On a timeout, the assertion below names the panels and queries still empty.
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not empty(), 45, "data in every specified panel", interval=1)
+    assert not (missing := empty()), f"panels without data: {missing}"
 
 
 def test_rebaseline_makes_the_live_window_the_models_reference(stack, traffic, tmp_path):

@@ -2,24 +2,79 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import timeseries
+from grafana_foundation_sdk.builders import heatmap, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import stat_panel, timeseries_panel
-from sentimon.dashboards.queries import prom
+from sentimon.dashboards.panels import heatmap_panel, stat_panel, timeseries_panel
+from sentimon.dashboards.queries import prom, prom_heatmap
 from sentimon.dashboards.variables import instance_variable, query_variable
-from sentimon.queries.promql import INSTANCE, mean, series, total
+from sentimon.queries.promql import INSTANCE, increase, mean, rate, series, total
 
 UID = "sentimon-api"
 
 _SEL = f'{INSTANCE}, handler=~"$handler"'
 _IN_PROGRESS = total(series("http_requests_inprogress", INSTANCE))
+_DURATION = "http_request_duration_seconds"
 
 
 def _by_route(title: str, expr: str, unit: str) -> timeseries.Panel:
     return timeseries_panel(title, [prom(expr, "{{handler}}")], unit=unit)
+
+
+def _answered(status: str, by: str = "") -> str:
+    """Requests per second answered with a status matching `status` (a regex such as 5..)."""
+    return total(rate("http_requests_total", f'{_SEL}, status=~"{status}"'), by=by)
+
+
+def _errors_by_route() -> timeseries.Panel:
+    return timeseries_panel(
+        "Errors / s by route (4xx and 5xx)",
+        [
+            prom(_answered("5..", by="handler"), "5xx {{handler}}"),
+            prom(_answered("4..", by="handler"), "4xx {{handler}}"),
+        ],
+        unit="reqps",
+        description="Which route fails. 5xx are the service's failures (HighErrorRate counts "
+        "them); 4xx are requests the service refused: bad input, too large, wrong type.",
+    )
+
+
+def _client_versus_server_errors() -> timeseries.Panel:
+    return timeseries_panel(
+        "4xx versus 5xx / s",
+        [
+            prom(_answered("4.."), "4xx (the caller's request)"),
+            prom(_answered("5.."), "5xx (the service)"),
+        ],
+        unit="reqps",
+        description="4xx rising alone: a client sends bad requests (a new client, a changed "
+        "payload). 5xx: the service fails; the runbook is HighErrorRate's.",
+    )
+
+
+def _mean_latency() -> timeseries.Panel:
+    return timeseries_panel(
+        "Mean response time by route",
+        [
+            prom(mean(_DURATION, _SEL), "all routes"),
+            prom(mean(_DURATION, _SEL, by="handler"), "{{handler}}"),
+        ],
+        unit="s",
+        description="rate(sum) / rate(count) of http_request_duration_seconds. The mean "
+        "moves with every slow request; the quantiles beside it say how many there are.",
+    )
+
+
+def _latency_heatmap() -> heatmap.Panel:
+    return heatmap_panel(
+        "Response time distribution",
+        prom_heatmap(total(increase(f"{_DURATION}_bucket", _SEL), by="le")),
+        unit="s",
+        description="Requests per duration bucket (100 µs to 10 s) over time: two bands are "
+        "two kinds of request (a fast route and a slow one, or a cache and a miss).",
+    )
 
 
 def build() -> Dashboard:
@@ -67,11 +122,16 @@ def build() -> Dashboard:
                 ],
             ),
             row(
+                "Errors",
+                [_errors_by_route(), _client_versus_server_errors()],
+            ),
+            row(
                 "Latency",
                 [
                     signals.latency_quantiles("Latency p50 / p95 / p99", _SEL, (0.5, 0.95, 0.99)),
                     _by_route("p95 latency by route", signals.latency(0.95, _SEL, "handler"), "s"),
                 ],
+                [_mean_latency(), _latency_heatmap()],
             ),
             row(
                 "Payload sizes",

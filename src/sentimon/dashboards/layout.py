@@ -25,7 +25,15 @@ class PanelBuilder(Protocol):
     def build(self) -> Any: ...
 
 
-Line = Sequence[PanelBuilder]
+@dataclass(frozen=True)
+class Wide:
+    """A panel that takes `parts` equal shares of its line, where the others take one."""
+
+    panel: PanelBuilder
+    parts: int
+
+
+Line = Sequence[PanelBuilder | Wide]
 
 
 @dataclass(frozen=True)
@@ -38,12 +46,14 @@ class Section:
 
 
 def _place(title: str | None, lines: Sequence[Line]) -> tuple[PanelBuilder, ...]:
-    """Share each line's 24 columns equally among its panels."""
+    """Share each line's 24 columns equally among its panels (a `Wide` one takes more)."""
     placed: list[PanelBuilder] = []
     for line in lines:
-        if not line or GRID_COLUMNS % len(line):
-            raise ValueError(f"{title}: {len(line)} panels cannot share {GRID_COLUMNS} columns")
-        placed += [panel.span(GRID_COLUMNS // len(line)) for panel in line]
+        shares = [(e.panel, e.parts) if isinstance(e, Wide) else (e, 1) for e in line]
+        parts = sum(n for _, n in shares)
+        if not shares or GRID_COLUMNS % parts:
+            raise ValueError(f"{title}: {parts} shares cannot split {GRID_COLUMNS} columns")
+        placed += [panel.span(GRID_COLUMNS // parts * n) for panel, n in shares]
     return tuple(placed)
 
 

@@ -177,6 +177,13 @@ def build() -> Dashboard:
                         "onnxruntime time per batch; a /predict is a batch of one.",
                         by="device",
                     ),
+                    timeseries_panel(
+                        "Mean inference time by device",
+                        [prom(mean(_INFERENCE, _SEL, by="device"), "mean {{device}}")],
+                        unit="s",
+                        description="rate(sum) / rate(count) of the inference histogram: "
+                        "the time per batch on average, beside its p50 and p95.",
+                    ),
                     _p50_p95(
                         "Preprocessing time p50 / p95",
                         "model_preprocessing_duration_seconds",

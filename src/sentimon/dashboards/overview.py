@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
+from grafana_foundation_sdk.builders import gauge
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
 from sentimon.dashboards import signals
-from sentimon.dashboards.layout import above_rows, row, sentimon_dashboard
-from sentimon.dashboards.panels import dashboard_list_panel, stat_panel, table_panel
+from sentimon.dashboards.layout import Wide, above_rows, row, sentimon_dashboard
+from sentimon.dashboards.panels import (
+    dashboard_list_panel,
+    gauge_panel,
+    stat_panel,
+    table_panel,
+)
 from sentimon.dashboards.queries import prom, prom_table
-from sentimon.dashboards.thresholds import ONE_NEEDED
+from sentimon.dashboards.thresholds import ONE_NEEDED, bad_above
 from sentimon.dashboards.variables import instance_variable
+from sentimon.queries import host
 from sentimon.queries.promql import INSTANCE
+from sentimon.queries.rule_source import alert_lines
 
 UID = "sentimon-overview"
+# Every host node_exporter reports: the overview has no host variable (Server has one).
+_NODE = 'job="node"'
+
+
+def _host_gauges() -> list[gauge.Panel]:
+    """The worst host's CPU, memory and fullest disk, on dials marked at the host alerts."""
+    lines = alert_lines()
+    return [
+        gauge_panel(
+            "Host CPU busy",
+            prom(f"max({host.cpu_busy(_NODE)})"),
+            unit="percentunit",
+            steps=bad_above(lines.cpu_busy, warn=lines.cpu_busy_warning),
+            description=f"The busiest host; HostHighCpu warns above {lines.cpu_busy_warning:.0%}"
+            f" and is critical above {lines.cpu_busy:.0%}.",
+        ),
+        gauge_panel(
+            "Host memory used",
+            prom(f"max({host.memory_used(_NODE)})"),
+            unit="percentunit",
+            steps=bad_above(lines.memory_used, warn=lines.memory_used_warning),
+            description="The fullest host; HostHighMemory warns above"
+            f" {lines.memory_used_warning:.0%} and is critical above {lines.memory_used:.0%}.",
+        ),
+        gauge_panel(
+            "Fullest filesystem",
+            prom(f"max({host.disk_used(_NODE)})"),
+            unit="percentunit",
+            steps=bad_above(lines.disk_used, warn=lines.disk_used_warning),
+            description="The fullest real filesystem of any host; HostLowDiskSpace warns under"
+            f" {1 - lines.disk_used_warning:.0%} free and is critical under"
+            f" {1 - lines.disk_used:.0%}.",
+        ),
+    ]
 
 
 def build() -> Dashboard:
@@ -44,14 +86,18 @@ def build() -> Dashboard:
             row(
                 "Alerts and trends",
                 [
-                    table_panel(
-                        "Firing alerts",
-                        [prom_table(signals.FIRING_ALERTS)],
-                        hide=("Time", "Value", "__name__", "alertstate"),
-                        no_value="nothing firing",
-                        description=f"{signals.FIRING_ALERTS} from Prometheus.",
-                        height=6,
-                    )
+                    Wide(
+                        table_panel(
+                            "Firing alerts",
+                            [prom_table(signals.FIRING_ALERTS)],
+                            hide=("Time", "Value", "__name__", "alertstate"),
+                            no_value="nothing firing",
+                            description=f"{signals.FIRING_ALERTS} from Prometheus.",
+                            height=6,
+                        ),
+                        parts=3,
+                    ),
+                    *_host_gauges(),
                 ],
                 [
                     signals.requests_by_status(INSTANCE),

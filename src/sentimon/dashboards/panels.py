@@ -13,6 +13,7 @@ from typing import TypeVar
 from grafana_foundation_sdk.builders import (
     bargauge,
     dashboardlist,
+    gauge,
     heatmap,
     logs,
     stat,
@@ -56,6 +57,7 @@ from sentimon.dashboards.thresholds import NEUTRAL, ONE_NEEDED, Steps, threshold
 _P = TypeVar(
     "_P",
     bargauge.Panel,
+    gauge.Panel,
     heatmap.Panel,
     logs.Panel,
     stat.Panel,
@@ -293,6 +295,32 @@ def bargauge_panel(
         .max(max_val)
         .thresholds(thresholds(steps))
         .reduce_options(_last_value())
+        .height(height)
+    )
+
+
+def gauge_panel(
+    title: str,
+    target: PromQuery,
+    *,
+    unit: str,
+    steps: Steps,
+    description: str = "",
+    min_val: float = 0,
+    max_val: float = 1,
+    height: int = 6,
+) -> gauge.Panel:
+    """One value on a dial whose rim marks the threshold steps (how close to the alert)."""
+    return (
+        _titled(gauge.Panel(), title, description)
+        .with_target(target)
+        .unit(unit)
+        .min(min_val)
+        .max(max_val)
+        .thresholds(thresholds(steps))
+        .show_threshold_markers(True)
+        .reduce_options(_last_value())
+        .no_value("no data")
         .height(height)
     )
 

@@ -36,15 +36,18 @@ _GPU_LEGEND = "{{instance}} gpu{{gpu}}"
 
 
 def _cpu_steps() -> Steps:
-    return bad_above(alert_lines().cpu_busy)
+    lines = alert_lines()
+    return bad_above(lines.cpu_busy, warn=lines.cpu_busy_warning)
 
 
 def _memory_steps() -> Steps:
-    return bad_above(alert_lines().memory_used)
+    lines = alert_lines()
+    return bad_above(lines.memory_used, warn=lines.memory_used_warning)
 
 
 def _disk_steps() -> Steps:
-    return bad_above(alert_lines().disk_used, warn=0.8)
+    lines = alert_lines()
+    return bad_above(lines.disk_used, warn=lines.disk_used_warning)
 
 
 def _worst_host(title: str, expr: str, **options: Any) -> stat.Panel:
@@ -64,19 +67,47 @@ def _used_share(title: str, expr: str, steps: Steps) -> timeseries.Panel:
     )
 
 
+def _memory_breakdown() -> timeseries.Panel:
+    """Where the memory is, in bytes: what the used share of HostHighMemory is made of."""
+
+    def memory(field: str) -> str:
+        return series(f"node_memory_{field}_bytes", _NODE)
+
+    return timeseries_panel(
+        "Memory breakdown",
+        [
+            prom(memory("MemTotal"), "total {{instance}}"),
+            prom(f"{memory('MemTotal')} - {memory('MemAvailable')}", "used {{instance}}"),
+            prom(memory("MemAvailable"), "available {{instance}}"),
+            prom(
+                f"{memory('Buffers')} + {memory('Cached')} + {memory('SReclaimable')}",
+                "buffers and cache {{instance}}",
+            ),
+            prom(f"{memory('SwapTotal')} - {memory('SwapFree')}", "swap used {{instance}}"),
+        ],
+        unit="bytes",
+        description="Used is total minus available, as HostHighMemory counts it. Buffers and "
+        "cache (page cache and reclaimable slab) are mostly available: the kernel gives them "
+        "back on demand. Swap used above zero while memory is short: the host is swapping.",
+    )
+
+
 def _per_device(metric: str, selector: str) -> str:
     return total(rate(metric, selector), by="instance, device")
 
 
-def _bytes_per_device(title: str, selector: str, metrics: dict[str, str]) -> timeseries.Panel:
-    """Bytes per second per host and device, one query per {metric: legend word}."""
+def _per_second_per_device(
+    title: str, selector: str, metrics: dict[str, str], *, unit: str = "Bps", description: str = ""
+) -> timeseries.Panel:
+    """A rate per host and device, one query per {metric: legend word}."""
     return timeseries_panel(
         title,
         [
             prom(_per_device(metric, selector), f"{word} {_DEVICE}")
             for metric, word in metrics.items()
         ],
-        unit="Bps",
+        unit=unit,
+        description=description,
     )
 
 
@@ -148,23 +179,26 @@ def build() -> Dashboard:
                         host.cpu_busy(_NODE),
                         unit="percentunit",
                         steps=_cpu_steps(),
-                        description=f"HostHighCpu fires above {lines.cpu_busy:.0%} for 5 minutes.",
+                        description=f"HostHighCpu: warning above {lines.cpu_busy_warning:.0%},"
+                        f" critical above {lines.cpu_busy:.0%}.",
                     ),
                     _worst_host(
                         "Memory used",
                         host.memory_used(_NODE),
                         unit="percentunit",
                         steps=_memory_steps(),
-                        description=f"HostHighMemory fires above {lines.memory_used:.0%}"
-                        " for 5 minutes.",
+                        description="HostHighMemory: warning above"
+                        f" {lines.memory_used_warning:.0%}, critical above"
+                        f" {lines.memory_used:.0%}.",
                     ),
                     _worst_host(
                         "Fullest filesystem",
                         host.disk_used(_NODE),
                         unit="percentunit",
                         steps=_disk_steps(),
-                        description="HostLowDiskSpace fires when less than"
-                        f" {1 - lines.disk_used:.0%} is free.",
+                        description="HostLowDiskSpace: warning when less than"
+                        f" {1 - lines.disk_used_warning:.0%} is free, critical under"
+                        f" {1 - lines.disk_used:.0%}.",
                     ),
                     _worst_host(
                         "Load (1 m) per core",
@@ -180,6 +214,26 @@ def build() -> Dashboard:
                 [
                     _used_share("CPU busy", host.cpu_busy(_NODE), _cpu_steps()),
                     timeseries_panel(
+                        "CPU busy per core",
+                        [prom(host.cpu_busy_per_core(_NODE), "{{instance}} cpu{{cpu}}")],
+                        unit="percentunit",
+                        max_val=1,
+                        steps=_cpu_steps(),
+                        description="Busy as HostHighCpu counts it, per CPU: one core pinned "
+                        "near 100% while the others idle is a single-threaded process.",
+                    ),
+                    timeseries_panel(
+                        "CPU time by mode",
+                        [prom(host.cpu_mode_share(_NODE), "{{instance}} {{mode}}")],
+                        unit="percentunit",
+                        stacked=True,
+                        description="Share of each host's CPU time per mode (user, system, "
+                        "iowait, steal, idle, ...). iowait is waiting on disks, steal is "
+                        "taken by the hypervisor: HostHighCpu counts neither as busy.",
+                    ),
+                ],
+                [
+                    timeseries_panel(
                         "Load average",
                         [
                             prom(series("node_load1", _NODE), "1m {{instance}}"),
@@ -189,13 +243,14 @@ def build() -> Dashboard:
                         ],
                         unit="short",
                     ),
-                ],
-                [
                     _used_share(
                         "Memory used (1 - MemAvailable / MemTotal)",
                         host.memory_used(_NODE),
                         _memory_steps(),
                     ),
+                    _memory_breakdown(),
+                ],
+                [
                     bargauge_panel(
                         "Disk used per filesystem",
                         prom(host.disk_used(_NODE), "{{instance}} {{mountpoint}}"),
@@ -204,12 +259,21 @@ def build() -> Dashboard:
                         description="Real filesystems only: no tmpfs, overlay or pseudo"
                         " filesystems.",
                     ),
+                    bargauge_panel(
+                        "Inodes used per filesystem",
+                        prom(host.inodes_used(_NODE), "{{instance}} {{mountpoint}}"),
+                        unit="percentunit",
+                        steps=_disk_steps(),
+                        description="Real filesystems; a filesystem out of inodes refuses new "
+                        "files with free space left. No alert reads it: it is coloured at the "
+                        "disk space thresholds.",
+                    ),
                 ],
             ),
             row(
                 "Disk and network IO",
                 [
-                    _bytes_per_device(
+                    _per_second_per_device(
                         "Disk read / written",
                         _NODE,
                         {
@@ -217,19 +281,53 @@ def build() -> Dashboard:
                             "node_disk_written_bytes_total": "written",
                         },
                     ),
+                    _per_second_per_device(
+                        "Disk operations / s",
+                        _NODE,
+                        {
+                            "node_disk_reads_completed_total": "reads",
+                            "node_disk_writes_completed_total": "writes",
+                        },
+                        unit="iops",
+                    ),
                     timeseries_panel(
                         "Disk busy (IO time)",
                         [prom(_per_device("node_disk_io_time_seconds_total", _NODE), _DEVICE)],
                         unit="percentunit",
                         max_val=1,
                     ),
-                    _bytes_per_device(
+                ],
+                [
+                    _per_second_per_device(
                         "Network received / sent",
                         _NIC,
                         {
                             "node_network_receive_bytes_total": "in",
                             "node_network_transmit_bytes_total": "out",
                         },
+                    ),
+                    _per_second_per_device(
+                        "Network packets / s",
+                        _NIC,
+                        {
+                            "node_network_receive_packets_total": "in",
+                            "node_network_transmit_packets_total": "out",
+                        },
+                        unit="pps",
+                    ),
+                    _per_second_per_device(
+                        "Network errors and drops / s",
+                        _NIC,
+                        {
+                            "node_network_receive_errs_total": "errors in",
+                            "node_network_transmit_errs_total": "errors out",
+                            "node_network_receive_drop_total": "dropped in",
+                            "node_network_transmit_drop_total": "dropped out",
+                        },
+                        unit="pps",
+                        description="Packets an interface could not receive or send (errors) "
+                        "or threw away (drops, often a full queue). Anything but zero for long "
+                        "is worth a look: a bad link, a driver, or more traffic than it takes.",
                     ),
                 ],
             ),

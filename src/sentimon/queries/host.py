@@ -43,3 +43,27 @@ def disk_used(node: str) -> str:
         f"1 - {series('node_filesystem_avail_bytes', filesystems(node))}"
         f" / {series('node_filesystem_size_bytes', filesystems(node))}"
     )
+
+
+def cpu_busy_per_core(node: str) -> str:
+    """Busy share per host and CPU, busy as HostHighCpu counts it: one pinned core shows."""
+    return (
+        f"sum by (instance, cpu) ({rate('node_cpu_seconds_total', f'{node}, {cpu_busy_modes()}')})"
+        f" / sum by (instance, cpu) ({rate('node_cpu_seconds_total', node)})"
+    )
+
+
+def cpu_mode_share(node: str) -> str:
+    """Share of each host's CPU time per mode (user, system, iowait, idle, ...); sums to 1."""
+    return (
+        f"sum by (instance, mode) ({rate('node_cpu_seconds_total', node)})"
+        f" / on (instance) group_left () sum by (instance) ({rate('node_cpu_seconds_total', node)})"
+    )
+
+
+def inodes_used(node: str) -> str:
+    """Used share of inodes per filesystem that holds data (vfat, which has none, left out)."""
+    return (
+        f"1 - {series('node_filesystem_files_free', filesystems(node))}"
+        f" / ({series('node_filesystem_files', filesystems(node))} > 0)"
+    )

@@ -65,9 +65,12 @@ class AlertLines:
     accuracy: float  # ModelAccuracyLow (real accuracy, from feedback)
     accuracy_min_feedback: int  # ModelAccuracyLow
     drift_min_predictions: int  # drift and the accuracy estimate
-    cpu_busy: float  # HostHighCpu
-    memory_used: float  # HostHighMemory
-    disk_used: float  # HostLowDiskSpace (thresholds.yml holds the free share)
+    cpu_busy: float  # HostHighCpu (critical)
+    cpu_busy_warning: float  # HostHighCpu (warning)
+    memory_used: float  # HostHighMemory (critical)
+    memory_used_warning: float  # HostHighMemory (warning)
+    disk_used: float  # HostLowDiskSpace (critical; thresholds.yml holds the free share)
+    disk_used_warning: float  # HostLowDiskSpace (warning)
 
 
 @cache
@@ -82,7 +85,10 @@ def alert_lines() -> AlertLines:
         accuracy=threshold("accuracy"),
         accuracy_min_feedback=int(threshold("accuracy_min_feedback")),
         drift_min_predictions=int(threshold("drift_min_predictions")),
-        cpu_busy=threshold("cpu_busy_ratio"),
-        memory_used=threshold("memory_used_ratio"),
-        disk_used=round(1 - threshold("disk_free_ratio"), 6),
+        cpu_busy=threshold("cpu_busy_ratio", "critical"),
+        cpu_busy_warning=threshold("cpu_busy_ratio", "warning"),
+        memory_used=threshold("memory_used_ratio", "critical"),
+        memory_used_warning=threshold("memory_used_ratio", "warning"),
+        disk_used=round(1 - threshold("disk_free_ratio", "critical"), 6),
+        disk_used_warning=round(1 - threshold("disk_free_ratio", "warning"), 6),
     )
