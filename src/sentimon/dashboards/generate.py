@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from sentimon import paths
 from sentimon.dashboards import api, health, logs, model, overview, server
+from sentimon.queries.promql import expand
 
 # File stem -> builder; the stem names deploy/grafana/dashboards/<stem>.json.
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
@@ -26,7 +26,6 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
 
 # Grafana's built-in variables, as the tests evaluate them against a live Prometheus.
 BUILTIN_VALUES = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
-_VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)")
 
 
 def default_output_dir() -> Path:
@@ -103,18 +102,6 @@ def variable_values(dashboard: dict[str, Any]) -> dict[str, str]:
         else:
             values[variable["name"]] = variable.get("allValue") or ".*"
     return values
-
-
-def expand(expr: str, values: dict[str, str]) -> str:
-    """Replace $name and ${name} with concrete values; an unknown variable is an error."""
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        if name not in values:
-            raise ValueError(f"unknown Grafana variable ${name} in {expr!r}")
-        return values[name]
-
-    return _VARIABLE.sub(substitute, expr)
 
 
 def _queries(uid: str) -> dict[str, list[str]]:

@@ -23,9 +23,9 @@ from sentimon.dashboards.thresholds import (
     bad_below,
 )
 from sentimon.dashboards.variables import instance_variable, query_variable
+from sentimon.queries import model as model_signals
 from sentimon.queries.promql import (
     INSTANCE,
-    increase,
     increase_over_range,
     mean,
     quantile,
@@ -37,9 +37,9 @@ from sentimon.queries.rule_source import alert_lines
 UID = "sentimon-model"
 
 _SEL = f'{INSTANCE}, model=~"$model"'
-_INFERENCE = "model_inference_duration_seconds"
-_PREDICTIONS = rate("model_predictions_total", _SEL)
-_PREDICTIONS_BY_LABEL = total(_PREDICTIONS, by="label")
+_INFERENCE = model_signals.INFERENCE
+_PREDICTIONS = model_signals.predictions(_SEL)
+_PREDICTIONS_BY_LABEL = model_signals.predictions_by_label(_SEL)
 # The model-quality recordings pool every instance of the job (model_quality.yml).
 _QUALITY = 'job="sentimon", model=~"$model"'
 
@@ -55,8 +55,8 @@ def _accuracy() -> Panel:
     return timeseries_panel(
         "Accuracy: real, estimated, tested",
         [
-            prom(f"sentimon:model_accuracy:feedback{{{_QUALITY}}}", "real (feedback) {{version}}"),
-            prom(f"sentimon:model_accuracy:estimated{{{_QUALITY}}}", "estimated"),
+            prom(model_signals.feedback_accuracy(_QUALITY), "real (feedback) {{version}}"),
+            prom(model_signals.estimated_accuracy(_QUALITY), "estimated"),
             prom('max(sentimon:model_accuracy:card_test{model=~"$model"})', "tested (model card)"),
         ],
         unit="percentunit",
@@ -197,13 +197,13 @@ def build() -> Dashboard:
                 [
                     heatmap_panel(
                         "Confidence distribution",
-                        prom_heatmap(total(increase("model_confidence_bucket", _SEL), by="le")),
+                        prom_heatmap(model_signals.confidence_buckets(_SEL)),
                         unit="percentunit",
                         description="Predictions per 0.05 bucket of top-class probability.",
                     ),
                     timeseries_panel(
                         "Mean confidence",
-                        [prom(mean("model_confidence", _SEL), "mean confidence")],
+                        [prom(model_signals.mean_confidence(_SEL), "mean confidence")],
                         unit="percentunit",
                         max_val=1,
                         steps=bad_below(lines.confidence_floor),
@@ -268,7 +268,7 @@ def build() -> Dashboard:
                 [
                     timeseries_panel(
                         "Drift (PSI) by signal",
-                        [prom(f"sentimon:model_drift:psi{{{_QUALITY}}}", "{{signal}}")],
+                        [prom(model_signals.drift_psi(_QUALITY), "{{signal}}")],
                         unit="short",
                         steps=bad_above(lines.drift_psi),
                         threshold_line=True,

@@ -21,14 +21,13 @@ from sentimon.queries.promql import (
     SENTIMON_JOB,
     rate,
     series,
-    total,
 )
 from sentimon.queries.rule_source import alert_lines
 
 UID = "sentimon-server"
 
 _NODE = 'instance=~"$node"'
-_NIC = f'{_NODE}, device!~"lo|veth.+"'
+_NIC = host.network_interfaces(_NODE)
 _WORKERS = f"{SENTIMON_JOB}, {INSTANCE}"
 NO_GPU = "no GPU"
 _DEVICE = "{{instance}} {{device}}"
@@ -92,8 +91,7 @@ def _memory_breakdown() -> timeseries.Panel:
     )
 
 
-def _per_device(metric: str, selector: str) -> str:
-    return total(rate(metric, selector), by="instance, device")
+_per_device = host.per_device_rate
 
 
 def _per_second_per_device(

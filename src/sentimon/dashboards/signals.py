@@ -2,7 +2,8 @@
 
 The overview shows the API and model signals for the chosen instances; the API and Model
 dashboards narrow them further (route, model). One function per panel keeps its title,
-unit, thresholds and description the same wherever it appears.
+unit, thresholds and description the same wherever it appears. The expressions come from
+sentimon.queries, which the console (sentimon.console) charts too.
 """
 
 from __future__ import annotations
@@ -19,26 +20,13 @@ from sentimon.dashboards.thresholds import (
     bad_above,
     bad_below,
 )
-from sentimon.queries.promql import mean, quantile, rate, series, total
+from sentimon.queries import api as api_signals
+from sentimon.queries.api import DURATION, error_ratio, latency, request_rate
+from sentimon.queries.model import mean_confidence
+from sentimon.queries.promql import series, total
 from sentimon.queries.rule_source import alert_lines
 
 FIRING_ALERTS = 'ALERTS{alertstate="firing"}'
-_DURATION = "http_request_duration_seconds"
-
-
-def request_rate(selector: str) -> str:
-    """Per-series request rate (not summed), for `total(..., by=...)`."""
-    return rate("http_requests_total", selector)
-
-
-def error_ratio(selector: str) -> str:
-    """Share of requests answered 5xx."""
-    errors = rate("http_requests_total", f'{selector}, status=~"5.."')
-    return f"{total(errors)} / {total(request_rate(selector))}"
-
-
-def latency(q: float, selector: str, by: str = "") -> str:
-    return quantile(q, _DURATION, selector, by)
 
 
 def requests_stat(selector: str) -> stat.Panel:
@@ -72,7 +60,7 @@ def mean_confidence_stat(selector: str) -> stat.Panel:
     lines = alert_lines()
     return stat_panel(
         "Mean confidence",
-        prom(mean("model_confidence", selector)),
+        prom(mean_confidence(selector)),
         unit="percentunit",
         steps=bad_below(lines.confidence_floor),
         description=f"LowModelConfidence fires when this stays below {lines.confidence_floor}.",
@@ -93,7 +81,7 @@ def model_ready_stat(selector: str, title: str = "Model ready") -> stat.Panel:
 def requests_by_status(selector: str) -> timeseries.Panel:
     return timeseries_panel(
         "Requests / s by status",
-        [prom(total(request_rate(selector), by="status"), "{{status}}")],
+        [prom(api_signals.requests_by_status(selector), "{{status}}")],
         unit="reqps",
         stacked=True,
     )
@@ -116,7 +104,7 @@ def latency_quantiles(title: str, selector: str, qs: Sequence[float]) -> timeser
     lines = alert_lines()
     return timeseries_panel(
         title,
-        quantiles(_DURATION, selector, qs),
+        quantiles(DURATION, selector, qs),
         unit="s",
         steps=bad_above(lines.latency_p95_seconds),
         threshold_line=True,

@@ -6,7 +6,7 @@ concrete selector. Busy CPU and real filesystems come from the rules' own select
 
 from __future__ import annotations
 
-from sentimon.queries.promql import rate, series
+from sentimon.queries.promql import rate, series, total
 from sentimon.queries.rule_source import cpu_busy_modes, real_filesystem
 
 
@@ -67,3 +67,13 @@ def inodes_used(node: str) -> str:
         f"1 - {series('node_filesystem_files_free', filesystems(node))}"
         f" / ({series('node_filesystem_files', filesystems(node))} > 0)"
     )
+
+
+def network_interfaces(node: str) -> str:
+    """Interfaces that carry the host's traffic: not loopback, not container veths."""
+    return f'{node}, device!~"lo|veth.+"'
+
+
+def per_device_rate(metric: str, selector: str) -> str:
+    """A node counter's rate per host and device (disk or interface)."""
+    return total(rate(metric, selector), by="instance, device")

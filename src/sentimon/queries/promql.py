@@ -7,6 +7,8 @@ with concrete values for the tests.
 
 from __future__ import annotations
 
+import re
+
 WINDOW = "[$__rate_interval]"
 RANGE = "[$__range]"
 
@@ -48,3 +50,22 @@ def mean(metric: str, selector: str = "", by: str = "") -> str:
     sums = total(rate(f"{metric}_sum", selector), by)
     counts = total(rate(f"{metric}_count", selector), by)
     return f"{sums} / {counts}"
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)")
+
+
+def expand(expr: str, values: dict[str, str]) -> str:
+    """Replace $name and ${name} with concrete values; an unknown variable is an error.
+
+    What makes a dashboard's query runnable without Grafana: the tests give every variable
+    a value, the console a window for `$__rate_interval` and its own selectors.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if name not in values:
+            raise ValueError(f"unknown Grafana variable ${name} in {expr!r}")
+        return values[name]
+
+    return _VARIABLE.sub(substitute, expr)
