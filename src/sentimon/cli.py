@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from sentimon.console.command import console_command
 from sentimon.demo.command import demo_command
 from sentimon.model.training.command import train_command
 from sentimon.quality.command import quality_app
@@ -78,6 +79,7 @@ app.command("traffic")(traffic_command)
 app.add_typer(stack_app, name="stack")
 app.add_typer(quality_app, name="quality")
 app.command("demo")(demo_command)
+app.command("console")(console_command)
 
 alerts_app = typer.Typer(help="Alert delivery.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
