@@ -191,7 +191,7 @@ def start_rsyslog_socket(workdir: Path) -> Rsyslog:
 
 STACK_PORTS = (
     "api", "prometheus", "alertmanager", "node_exporter", "receiver",
-    "loki", "loki_grpc", "alloy", "grafana",
+    "loki", "loki_grpc", "alloy", "grafana", "console",
 )  # fmt: skip
 
 

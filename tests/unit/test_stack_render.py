@@ -79,6 +79,7 @@ def test_components_without_a_binary_are_named_with_their_install_command(tmp_pa
     assert "apt.grafana.com" in states["grafana"].detail
     # sentimon's own parts run on this Python: always installed, here merely stopped.
     assert states["sentimon"].state == states["receiver"].state == "stopped"
+    assert states["console"].state == "stopped"
 
 
 def test_grafana_password_is_generated_once_and_private(tmp_path):

@@ -83,6 +83,9 @@ def up(
     _explain(console, states)
     root = launcher.state_dir(settings)
     console.print(f"configs, data and logs: {root}")
+    console_state = next((s for s in states if s.name == "console"), None)
+    if console_state is not None and console_state.state == "healthy":
+        console.print(f"[bold]open the console[/]: {console_state.url}")
     if any(s.name == "grafana" and s.state == "healthy" for s in states):
         console.print(f"Grafana login: admin / the password in {root / 'grafana-admin-password'}")
     if detach:

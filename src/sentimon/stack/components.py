@@ -168,6 +168,22 @@ def _grafana_env(s: StackSettings, layout: Layout) -> dict[str, str]:
     }
 
 
+def _console_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
+    return [python, "-m", "sentimon", "console", "--port", str(s.console_port)]
+
+
+def _console_env(s: StackSettings, layout: Layout) -> dict[str, str]:
+    # This stack's servers, and its state (as an absolute path: the console runs in it),
+    # so that the console reads and probes this stack, whatever its ports.
+    return {
+        "SENTIMON_CONSOLE_PROMETHEUS_URL": f"http://127.0.0.1:{s.prometheus_port}",
+        "SENTIMON_CONSOLE_ALERTMANAGER_URL": f"http://127.0.0.1:{s.alertmanager_port}",
+        "SENTIMON_CONSOLE_GRAFANA_URL": f"http://127.0.0.1:{s.grafana_port}",
+        "SENTIMON_STACK_STATE_DIR": str(layout.root),
+        "SENTIMON_STACK_DEPLOY_DIR": str(s.deploy_dir.resolve()),
+    }
+
+
 # In start order: what Prometheus scrapes and alerts to exists before it does.
 COMPONENTS: tuple[Component, ...] = (
     Component(
@@ -205,6 +221,10 @@ COMPONENTS: tuple[Component, ...] = (
         "grafana", "Grafana", ("grafana", "grafana-server"), f"{GRAFANA_APT} grafana",
         "grafana_port", "/api/health", "/", _grafana_argv, _grafana_env,
         job="grafana",
+    ),
+    Component(
+        "console", "sentimon console", (), "pip install sentimon",
+        "console_port", "/healthz", "/", _console_argv, _console_env,
     ),
 )  # fmt: skip
 

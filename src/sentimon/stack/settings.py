@@ -40,6 +40,8 @@ class StackSettings(BaseSettings):
     """Grafana Alloy, when installed."""
     grafana_port: int = Field(3000, ge=1, le=65535)
     """Grafana, when installed."""
+    console_port: int = Field(8001, ge=1, le=65535)
+    """`sentimon console`, the live charts of this stack."""
 
     syslog_address: str = "/dev/log"
     """Where the API sends WARNING and above to syslog: a unix socket path or udp://host:port; a path that is no socket on this host, or empty, turns it off (SENTIMON_SYSLOG_ADDRESS, when set, wins)."""  # noqa: E501
