@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chromium
 import httpx
 import psutil
 import pytest
@@ -22,6 +23,7 @@ from servers import RSYSLOGD, NativeStack, native_stack, start_rsyslog_socket, w
 from typer.testing import CliRunner
 
 from sentimon.cli import app
+from sentimon.console.charts import CHARTS
 from sentimon.model.artifact import default_model_dir, load_artifact
 from sentimon.quality.write import is_current
 
@@ -104,7 +106,7 @@ def test_up_reports_every_component_healthy_and_names_what_is_missing(stack):
     result = stack.sentimon("stack", "status", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     states = {s["name"]: s for s in json.loads(result.stdout)}
-    for name in ("sentimon", "receiver", *REQUIRED):
+    for name in ("sentimon", "receiver", "console", *REQUIRED):
         assert states[name]["state"] == "healthy", states[name]
     assert states["sentimon"]["url"] == f"{stack.url('api')}/"
     for name in OPTIONAL:
@@ -403,6 +405,75 @@ def test_rebaseline_refuses_a_window_with_too_little_traffic(stack, tmp_path):
     assert "a reference needs at least 1000000" in result.output
     assert (model / "model_card.json").read_text() == before
     assert not (tmp_path / "r.yml").exists()
+
+
+# ---- the console against the live stack -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def console_traffic(stack, traffic):
+    """On top of `traffic`: enough predictions for the drift and estimated-accuracy
+    recordings (drift_min_predictions) and feedback for real accuracy."""
+    with httpx.Client(base_url=stack.url("api"), timeout=30) as client:
+        for batch in range(5):
+            texts = [f"a fine day, number {batch * 50 + i}" for i in range(50)]
+            client.post("/predict/batch", json={"texts": texts}).raise_for_status()
+        for i in range(20):
+            result = client.post("/predict", json={"text": f"what a lovely film {i}"}).json()
+            feedback = {"feedback_token": result["feedback_token"], "label": "positive"}
+            client.post("/feedback", json=feedback).raise_for_status()
+
+
+_DRAWN_POINTS = """
+return Object.fromEntries(Object.entries(window.consoleCharts || {}).map(
+  ([id, u]) => [id, u.data.slice(1).flat().filter((v) => v != null).length]));
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium.installed(), reason=chromium.MISSING)
+def test_the_console_draws_every_chart_and_lists_a_firing_alert(stack, console_traffic, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    alert = {
+        "labels": {"alertname": "ConsoleCheck", "severity": "warning", "job": "console-test"},
+        "annotations": {"summary": "posted to Alertmanager by the console test"},
+    }
+    httpx.post(f"{stack.url('alertmanager')}/api/v2/alerts", json=[alert], timeout=10)
+    for record in ("feedback", "estimated"):  # the recordings that need the most traffic
+        wait_until(
+            lambda r=record: _has_number(_query(stack, f"sentimon:model_accuracy:{r}")),
+            60,
+            f"sentimon:model_accuracy:{record} recorded",
+            interval=1,
+        )
+    wanted = {chart.id for chart in CHARTS}
+    driver = chromium.start_chromium(tmp_path / "chromium")
+    try:
+        driver.get(f"{stack.url('console')}/")
+
+        def every_chart_drawn():
+            points = driver.execute_script(_DRAWN_POINTS)
+            if {chart for chart, n in points.items() if n > 0} >= wanted:
+                return points
+            driver.refresh()  # the page's own refresh is every 15 s
+            return None
+
+        points = wait_until(every_chart_drawn, 90, "a data point in every chart", interval=3)
+        assert set(points) == wanted
+        alerts = wait_until(
+            lambda: driver.find_elements(By.CSS_SELECTOR, 'li[data-alertname="ConsoleCheck"]'),
+            30,
+            "the posted alert in the console",
+            interval=1,
+        )
+        assert "posted to Alertmanager by the console test" in alerts[0].text
+        state = driver.find_element(By.CSS_SELECTOR, 'tr[data-component="prometheus"]').text
+        assert "healthy" in state
+        assert not driver.find_element(By.ID, "problems").is_displayed()
+        assert not chromium.console_errors(driver)  # no script error, no CSP violation
+    finally:
+        driver.quit()
 
 
 # ---- lifecycles of their own ----------------------------------------------------------

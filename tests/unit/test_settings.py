@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from sentimon.console.settings import ConsoleSettings
 from sentimon.settings import Settings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -34,12 +35,14 @@ def test_bad_values_fail_fast_naming_the_field(monkeypatch, name, value):
 
 
 def test_every_setting_is_documented_with_its_description():
+    """The API's settings and the console's (SENTIMON_CONSOLE_*) share the table's page."""
     doc = DOC.read_text(encoding="utf-8")
     rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([A-Z_]+)` .*$", doc, re.M)}
-    env_names = {
-        name: field.validation_alias or f"SENTIMON_{name.upper()}"
-        for name, field in Settings.model_fields.items()
+    fields = {
+        field.validation_alias or f"{prefix}{name.upper()}": field
+        for prefix, settings in (("SENTIMON_", Settings), ("SENTIMON_CONSOLE_", ConsoleSettings))
+        for name, field in settings.model_fields.items()
     }
-    assert set(rows) == set(env_names.values())
-    for name, field in Settings.model_fields.items():
-        assert field.description and field.description in rows[env_names[name]]
+    assert set(rows) == set(fields)
+    for env_name, field in fields.items():
+        assert field.description and field.description in rows[env_name]

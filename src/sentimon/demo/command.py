@@ -137,13 +137,14 @@ def demo_command(
     _ensure_stack(settings, console)
     urls = {
         name: f"http://127.0.0.1:{getattr(settings, f'{name}_port')}"
-        for name in ("api", "prometheus", "alertmanager", "receiver")
+        for name in ("api", "prometheus", "alertmanager", "receiver", "console")
     }
     if "service" in parts:
         _check_faults(urls["api"])
     console.print(
-        f"Watch it: {urls['prometheus']}/alerts  {urls['alertmanager']}/#/alerts  "
-        f"{urls['receiver']}/alerts  (and Grafana's Overview where Grafana runs)"
+        f"Watch it: {urls['console']}/ (the console)  {urls['prometheus']}/alerts  "
+        f"{urls['alertmanager']}/#/alerts  {urls['receiver']}/alerts  "
+        "(and Grafana's Overview where Grafana runs)"
     )
     scale = settings.time_scale
     calm_seconds = calm if calm is not None else 4 * duration_seconds(settings.scrape_interval)

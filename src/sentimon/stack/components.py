@@ -181,6 +181,8 @@ def _console_env(s: StackSettings, layout: Layout) -> dict[str, str]:
         "SENTIMON_CONSOLE_GRAFANA_URL": f"http://127.0.0.1:{s.grafana_port}",
         "SENTIMON_STACK_STATE_DIR": str(layout.root),
         "SENTIMON_STACK_DEPLOY_DIR": str(s.deploy_dir.resolve()),
+        # Its rate windows hold four scrapes (`demo --fast` scrapes every second).
+        "SENTIMON_STACK_SCRAPE_INTERVAL": s.scrape_interval,
     }
 
 
