@@ -16,7 +16,7 @@ APT_RUN := python3 python3-venv python3-pip ca-certificates curl
 APT_STACK := prometheus prometheus-alertmanager prometheus-node-exporter
 APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog
 
-.PHONY: help up down demo demo-fast serve install install-test test test-fast lint bench-model clean
+.PHONY: help up down demo demo-fast serve install install-test test test-fast lint bench-model clean vendor-uplot
 
 help:
 	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
@@ -29,6 +29,7 @@ help:
 	@echo "make lint        ruff"
 	@echo "make bench       the API against bare FastAPI over HTTP, the model, start-up (BENCH_ARGS=--quick)"
 	@echo "make bench-model single-text latency and batch throughput of the model"
+	@echo "make vendor-uplot fetch the console's pinned charting library again (npm, checksum checked)"
 
 up: install
 	$(BIN)/sentimon stack up $(if $(SENTIMON_STACK_DETACH),--detach)
@@ -95,6 +96,9 @@ bench:
 
 bench-model:
 	$(BIN)/python benchmarks/model.py
+
+vendor-uplot:
+	scripts/vendor-uplot.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache logs .sentimon
