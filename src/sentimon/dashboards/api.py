@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import heatmap_panel, stat_panel, timeseries_panel
-from sentimon.dashboards.queries import prom, prom_heatmap
+from sentimon.dashboards.queries import prom, prom_heatmap, quantiles
 from sentimon.dashboards.variables import instance_variable, query_variable
 from sentimon.queries.promql import INSTANCE, increase, mean, rate, series, total
 
@@ -74,6 +74,26 @@ def _latency_heatmap() -> heatmap.Panel:
         unit="s",
         description="Requests per duration bucket (100 µs to 10 s) over time: two bands are "
         "two kinds of request (a fast route and a slow one, or a cache and a miss).",
+    )
+
+
+def _request_size_quantiles() -> timeseries.Panel:
+    return timeseries_panel(
+        "Request body p50 / p95 / p99",
+        quantiles("http_request_size_bytes", _SEL, (0.5, 0.95, 0.99)),
+        unit="bytes",
+        description="From the http_request_size_bytes buckets (powers of four, 64 bytes to "
+        "2 MiB): a p99 far above the median is a few clients sending big batches.",
+    )
+
+
+def _request_size_heatmap() -> heatmap.Panel:
+    return heatmap_panel(
+        "Request body size distribution",
+        prom_heatmap(total(increase("http_request_size_bytes_bucket", _SEL), by="le")),
+        unit="bytes",
+        description="Requests per body-size bucket over time: single texts sit low, batches "
+        "high; a new band is a new kind of client.",
     )
 
 
@@ -147,6 +167,7 @@ def build() -> Dashboard:
                         "bytes",
                     ),
                 ],
+                [_request_size_quantiles(), _request_size_heatmap()],
             ),
         ],
     )

@@ -1,7 +1,8 @@
 """HTTP request metrics, labelled by route template; api/middleware.py observes them.
 
 They keep prometheus-fastapi-instrumentator's metric names, help texts and labels (the
-dashboards and rules read them), but are observed after the response: the router has
+dashboards and rules read them; the request size is a histogram here, with the same sum
+and count), but are observed after the response: the router has
 already matched the route and left it in the scope, so no request is matched twice and
 no Request, Response or Info object is built (35 to 85 µs a request on this CPU,
 docs/performance.md).
@@ -14,7 +15,7 @@ from prometheus_fastapi_instrumentator.routing import get_route_name
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
-from sentimon.observability.metrics import HTTP_SECONDS_BUCKETS
+from sentimon.observability.metrics import HTTP_BYTES_BUCKETS, HTTP_SECONDS_BUCKETS
 
 # Paths no route matches (scanners, typos) share one label value, so they cannot
 # blow up the number of series.
@@ -39,8 +40,14 @@ class HttpMetrics:
             buckets=HTTP_SECONDS_BUCKETS,
             registry=registry,
         )
-        self.request_size = Summary(
-            "http_request_size_bytes", "Content bytes of requests.", _LABELS, registry=registry
+        # A histogram, not the instrumentator's summary: the same _sum and _count, and
+        # buckets for the size distribution (a burst of huge bodies hides in a mean).
+        self.request_size = Histogram(
+            "http_request_size_bytes",
+            "Content bytes of requests.",
+            _LABELS,
+            buckets=HTTP_BYTES_BUCKETS,
+            registry=registry,
         )
         self.response_size = Summary(
             "http_response_size_bytes", "Content bytes of responses.", _LABELS, registry=registry

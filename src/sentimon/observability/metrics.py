@@ -15,6 +15,9 @@ MODEL_SECONDS_BUCKETS = (
     0.000025, 0.00005, 0.000075, 0.0001, 0.00015, 0.0002, 0.0003, 0.0005, 0.00075,
     0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 )  # fmt: skip
+# Request bodies, by powers of four: a one-word text (about 20 bytes) to the 2 MiB body
+# limit; a tweet is 64 to 256, a batch of 64 tweets 4 to 16 KiB.
+HTTP_BYTES_BUCKETS = (64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 2097152)
 # 100 microseconds to 10 seconds, for whole HTTP requests.
 HTTP_SECONDS_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05,
