@@ -263,6 +263,8 @@ SPECIFIED_PANELS = {
     'status=~"5.."}',
     "4xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
     'status=~"4.."}',
+    "request body quantiles": "rate(http_request_size_bytes_bucket",
+    "request body heatmap": "increase(http_request_size_bytes_bucket",
     "4xx versus 5xx": 'sum(rate(http_requests_total{instance=~".*", handler=~".*", status=~"4.."}',
     # Model
     "mean inference time": "rate(model_inference_duration_seconds_sum",
@@ -289,21 +291,23 @@ def dashboard_queries() -> list[str]:
     return sorted({q for queries in dashboards.promql_queries().values() for q in queries})
 
 
-def _send_traffic(stack: NativeStack) -> None:
-    """Predictions, a batch, an explanation, bad input (4xx) and injected faults (5xx)."""
-    with httpx.Client(base_url=stack.url("api"), timeout=10) as client:
-        for i in range(40):
-            client.post("/predict", json={"text": f"the service was great, visit {i}"})
-            client.post("/predict", json={"text": ""})  # 422
-            client.post("/predict", json={"text": "awful"}, headers={"X-Inject-Fault": "error"})
-        client.post("/predict/batch", json={"texts": ["good", "bad", "fine"]})
-        client.post("/explain", json={"text": "a fine day"})
+def _send_traffic(stack: NativeStack, seed: int = 1) -> dict:
+    """`sentimon traffic` as a user runs it: the normal mix over /predict, /predict/batch and
+    /explain with feedback, a share of bad input (4xx), then injected errors (5xx)."""
+    command = [sys.executable, "-m", "sentimon", "traffic", "--url", stack.url("api"), "--json"]
+    command += ["--scenario", "normal:4,errors:2", "--rps", "15", "--bad-input", "20"]
+    command += ["--feedback", "30", "--seed", str(seed)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert [w for w in summary["warnings"] if "fell behind" not in w] == []
+    return summary
 
 
 @pytest.fixture(scope="module")
-def traffic(stack):
-    """Something for every panel, once for the module."""
-    _send_traffic(stack)
+def traffic(stack) -> dict:
+    """Something for every panel, once for the module; the generator's summary."""
+    return _send_traffic(stack)
 
 
 def _query(stack: NativeStack, expr: str) -> list[dict]:
@@ -358,6 +362,21 @@ def test_every_query_of_the_specified_panels_shows_data_after_traffic(stack, das
     with contextlib.suppress(TimeoutError):
         wait_until(lambda: not empty(), 45, "data in every specified panel", interval=1)
     assert not (missing := empty()), f"panels without data: {missing}"
+
+
+def test_the_generators_bad_input_shows_in_the_4xx_panel_by_route(stack, dashboard_queries):
+    summary = _send_traffic(stack, seed=2)
+    bad = summary["total"]["bad_input"]
+    assert bad["sent"] > 0 and bad["refused_4xx"] == bad["sent"]
+    routes = {route for route, sent in summary["total"]["endpoints"].items() if sent["sent"]}
+    (by_route,) = [q for q in dashboard_queries if SPECIFIED_PANELS["4xx by route"] in q]
+
+    def routes_with_4xx() -> set[str]:
+        return {s["metric"]["handler"] for s in _query(stack, by_route) if float(s["value"][1]) > 0}
+
+    wait_until(lambda: routes_with_4xx(), 45, f"4xx in the panel ({by_route})", interval=1)
+    # Every 4xx the panel shows is one the generator sent, on a route it sent to.
+    assert routes_with_4xx() <= routes
 
 
 def test_rebaseline_makes_the_live_window_the_models_reference(stack, traffic, tmp_path):
