@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
+import chromium
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -19,13 +18,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-    pytest.skip(
-        "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
-        allow_module_level=True,
-    )
+if not chromium.installed():
+    pytest.skip(chromium.MISSING, allow_module_level=True)
 
 POSITIVE = "This movie was absolutely wonderful, I loved every minute of it."
 NEGATIVE = "This movie was terrible, boring and a complete waste of time. I hated it."
@@ -39,24 +33,7 @@ def info(api) -> dict:
 
 @pytest.fixture
 def driver(tmp_path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1100,1300",
-        f"--user-data-dir={tmp_path / 'chromium'}",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    browser = chromium.start_chromium(tmp_path / "chromium", window="1100,1300")
     try:
         yield browser
     finally:

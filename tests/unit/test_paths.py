@@ -55,6 +55,17 @@ def test_a_home_without_deploy_says_what_is_missing(home):
         paths.deploy_dir()
 
 
+def _installed_copy(tmp_path: Path) -> Path:
+    """The package copied alone into a site-packages of its own, as a wheel installs it."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(
+        Path(sentimon.__file__).parent,
+        site / "sentimon",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return site
+
+
 def _run_installed(site: Path, code: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SENTIMON_", "PYTHON"))}
     return subprocess.run(
@@ -70,12 +81,7 @@ def _run_installed(site: Path, code: str, **env: str) -> subprocess.CompletedPro
 
 def test_an_installed_package_needs_sentimon_home_and_then_serves_the_shipped_model(tmp_path):
     """The package copied alone, as a wheel installs it, far from any checkout."""
-    site = tmp_path / "site-packages"
-    shutil.copytree(
-        Path(sentimon.__file__).parent,
-        site / "sentimon",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    site = _installed_copy(tmp_path)
     code = (
         "from sentimon.model.artifact import load_artifact\n"
         "from sentimon.settings import Settings\n"
@@ -98,12 +104,7 @@ def test_an_installed_package_needs_sentimon_home_and_then_serves_the_shipped_mo
 def test_the_dashboard_code_reads_nothing_until_a_dashboard_is_built(tmp_path):
     """Importing it (as the stack check and the console do) must not need deploy/."""
     pytest.importorskip("grafana_foundation_sdk", reason="the dashboards need it (sentimon[dev])")
-    site = tmp_path / "site-packages"
-    shutil.copytree(
-        Path(sentimon.__file__).parent,
-        site / "sentimon",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
+    site = _installed_copy(tmp_path)
     code = (
         "import pkgutil, importlib, sentimon.dashboards, sentimon.queries\n"
         "for package in (sentimon.dashboards, sentimon.queries):\n"
