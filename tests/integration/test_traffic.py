@@ -200,8 +200,10 @@ def test_bad_input_gets_the_4xx_each_kind_expects_and_no_warning(api):
     result = _traffic("--url", api.url, "--json", *args)
     summary = _summary(result)  # exit 0: refused bad input is what was asked for
     total, bad = summary["total"], summary["total"]["bad_input"]
-    assert total["sent"] == total["responses"] == 120
-    assert 24 <= bad["sent"] <= 48  # 30% of 120, drawn with the seed
+    # 120 are due; on a loaded machine a few may be skipped (--concurrency in flight).
+    sent = total["sent"]
+    assert total["responses"] == sent and sent + total["skipped"] == 120 and sent >= 100
+    assert 0.2 * sent <= bad["sent"] <= 0.4 * sent  # 30%, drawn with the seed
     assert set(bad["kinds"]) == {
         "empty-text",
         "too-long",
@@ -215,7 +217,7 @@ def test_bad_input_gets_the_4xx_each_kind_expects_and_no_warning(api):
     assert bad["refused_4xx"] == bad["sent"]
     refused = {code: n for code, n in total["status"].items() if code.startswith("4")}
     assert sum(refused.values()) == bad["sent"]
-    assert total["status"]["200"] == 120 - bad["sent"]
+    assert total["status"]["200"] == sent - bad["sent"]
     assert [w for w in summary["warnings"] if "fell behind" not in w] == []
     assert "Traceback" not in result.stderr
     # The API counted every refusal, under the route it came to.
