@@ -11,7 +11,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from sentimon import paths
-from sentimon.dashboards import api, health, logs, model, overview, server
+from sentimon.dashboards import api, health, logs, model, overview, server, slo
 from sentimon.queries.promql import expand
 
 # File stem -> builder; the stem names deploy/grafana/dashboards/<stem>.json.
@@ -22,6 +22,7 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "server": server.build,
     "logs": logs.build,
     "health": health.build,
+    "slo": slo.build,
 }
 
 # Grafana's built-in variables, as the tests evaluate them against a live Prometheus.

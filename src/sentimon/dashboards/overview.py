@@ -5,7 +5,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import gauge
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from sentimon.dashboards import signals
+from sentimon.dashboards import signals, slo
 from sentimon.dashboards.layout import Wide, above_rows, row, sentimon_dashboard
 from sentimon.dashboards.panels import (
     dashboard_list_panel,
@@ -19,6 +19,7 @@ from sentimon.dashboards.variables import instance_variable
 from sentimon.queries import host
 from sentimon.queries.promql import INSTANCE
 from sentimon.queries.rule_source import alert_lines
+from sentimon.slo.spec import load_spec
 
 UID = "sentimon-overview"
 # Every host node_exporter reports: the overview has no host variable (Server has one).
@@ -83,6 +84,7 @@ def build() -> Dashboard:
                     ),
                 ],
             ),
+            row("Service level objectives", slo.overview_stats(load_spec())),
             row(
                 "Alerts and trends",
                 [

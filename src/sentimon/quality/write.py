@@ -37,11 +37,13 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 
 
+def dump_rules(document: dict) -> str:
+    """A rules document as YAML, laid out like the hand-written rule files."""
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=100, indent=2)
+
+
 def render_file(card: dict, window: str) -> str:
-    body = yaml.dump(
-        render_rules(card, window), Dumper=_Dumper, sort_keys=False, width=100, indent=2
-    )
-    return header(card, window) + "\n" + body
+    return header(card, window) + "\n" + dump_rules(render_rules(card, window))
 
 
 def written_window(text: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from sentimon.slo.spec import SpecError
 from sentimon.stack.components import BY_NAME, COMPONENTS
 from sentimon.stack.layout import Layout
 from sentimon.stack.render import render_all
@@ -38,7 +39,7 @@ def _tool(*names: str, install: str) -> str:
 
 
 def _run(command: list[str], cwd: Path | None = None) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=cwd)
     output = (result.stdout + result.stderr).strip()
     if result.returncode != 0:
         raise AssertionError(f"$ {' '.join(command)}\n{output}")
@@ -118,6 +119,15 @@ class Checks:
             raise AssertionError(f"stale: {path} (run python -m sentimon.quality)")
         return "model_quality.yml is what the shipped model card gives"
 
+    def slo_rules(self) -> str:
+        from sentimon.slo.spec import load_spec
+        from sentimon.slo.write import is_current
+
+        path = self.deploy / "prometheus" / "rules" / "slo.yml"
+        if not is_current(path, load_spec(self.deploy / "slo" / "slos.yml")):
+            raise AssertionError(f"stale: {path} (run python -m sentimon.slo)")
+        return "slo.yml is what deploy/slo/slos.yml gives"
+
     def grafana_provisioning(self) -> str:
         files = sorted((self.deploy / "grafana" / "provisioning").rglob("*.yml"))
         for path in files:
@@ -155,6 +165,7 @@ CHECKS: tuple[tuple[str, Callable[[Checks], str]], ...] = (
     ("promtool test rules", Checks.prometheus_rule_tests),
     ("amtool check-config", Checks.alertmanager_config),
     ("model-quality rules", Checks.model_quality_rules),
+    ("SLO rules", Checks.slo_rules),
     ("Grafana dashboards", Checks.grafana_dashboards),
     ("Grafana provisioning", Checks.grafana_provisioning),
     ("Compose", Checks.compose),
@@ -171,5 +182,11 @@ def run_checks(settings: StackSettings) -> Iterator[CheckResult]:
                 yield CheckResult(name, "passed", check(checks))
             except Skip as skip:
                 yield CheckResult(name, "skipped", str(skip))
-            except (AssertionError, OSError, subprocess.TimeoutExpired, yaml.YAMLError) as exc:
+            except (
+                AssertionError,
+                OSError,
+                subprocess.TimeoutExpired,
+                yaml.YAMLError,
+                SpecError,
+            ) as exc:
                 yield CheckResult(name, "failed", str(exc))
