@@ -9,15 +9,12 @@ group timing divided by TIME_SCALE, and 1 s scrapes and evaluations.
 from __future__ import annotations
 
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from servers import NativeStack, native_stack, wait_until
+from drills import finish, notifications, scaled_stack, traffic
+from servers import NativeStack, wait_until
 
 from sentimon.demo.watch import AlertWatcher
 
@@ -30,19 +27,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    stack = native_stack(
-        tmp_path_factory.mktemp("drill"),
-        env={
-            "SENTIMON_STACK_TIME_SCALE": str(TIME_SCALE),
-            "SENTIMON_STACK_SCRAPE_INTERVAL": "1s",
-            "SENTIMON_STACK_EVALUATION_INTERVAL": "1s",
-            "SENTIMON_FAULT_INJECTION": "true",
-            "SENTIMON_FAULT_SLOW_SECONDS": "1.5",
-        },
+def stack(tmp_path_factory) -> Iterator[NativeStack]:
+    stack = scaled_stack(
+        tmp_path_factory.mktemp("drill"), TIME_SCALE, SENTIMON_FAULT_SLOW_SECONDS="1.5"
     )
-    result = stack.up()
-    assert result.returncode == 0, result.stdout + result.stderr
     yield stack
     stack.down()
 
@@ -53,37 +41,6 @@ def watcher(stack) -> Iterator[AlertWatcher]:
     watcher = AlertWatcher(stack.url("prometheus"), stack.url("alertmanager"), names)
     yield watcher
     watcher.close()
-
-
-def traffic(stack: NativeStack, scenario: str, rps: float, *extra: str) -> subprocess.Popen:
-    """`sentimon traffic` in the background (its JSON summary on stdout)."""
-    command = [sys.executable, "-m", "sentimon", "traffic", "--url", stack.url("api")]
-    command += ["--scenario", scenario, "--rps", str(rps), "--json", *extra]
-    return subprocess.Popen(
-        command, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
-def finish(process: subprocess.Popen, *, early: bool = True) -> None:
-    """Stop the traffic (Ctrl-C: it prints its summary and exits 130) once it has done its job."""
-    if early and process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    _out, err = process.communicate(timeout=120)
-    ok = {0, 130} if early else {0}
-    assert process.returncode in ok, f"sentimon traffic exited {process.returncode}:\n{err}"
-
-
-def notifications(stack: NativeStack, alertname: str, status: str, severity: str) -> list[dict]:
-    """Alerts the webhook receiver got with that name, status and severity, oldest first."""
-    received = httpx.get(f"{stack.url('receiver')}/alerts", timeout=10).json()
-    return [
-        alert
-        for notification in received
-        for alert in notification["alerts"]
-        if alert["labels"]["alertname"] == alertname
-        and alert["status"] == status
-        and alert["labels"]["severity"] == severity
-    ]
 
 
 def wait_state(watcher: AlertWatcher, source: str, name: str, severity: str, state: str, timeout):

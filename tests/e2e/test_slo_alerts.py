@@ -9,14 +9,12 @@ than the drill's (test_alert_drill.py): every window divided by 60, so the page'
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from servers import NativeStack, native_stack, wait_until
+from drills import finish, notifications, scaled_stack, traffic
+from servers import NativeStack, wait_until
 
 from sentimon.demo.watch import AlertWatcher
 
@@ -31,17 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[NativeStack]:
-    stack = native_stack(
-        tmp_path_factory.mktemp("slo"),
-        env={
-            "SENTIMON_STACK_TIME_SCALE": str(TIME_SCALE),
-            "SENTIMON_STACK_SCRAPE_INTERVAL": "1s",
-            "SENTIMON_STACK_EVALUATION_INTERVAL": "1s",
-            "SENTIMON_FAULT_INJECTION": "true",
-        },
-    )
-    result = stack.up()
-    assert result.returncode == 0, result.stdout + result.stderr
+    stack = scaled_stack(tmp_path_factory.mktemp("slo"), TIME_SCALE)
     yield stack
     stack.down()
 
@@ -54,30 +42,11 @@ def watcher(stack) -> Iterator[AlertWatcher]:
 
 
 def _traffic(stack: NativeStack, scenario: str, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "sentimon", "traffic", "--url", stack.url("api")]
-    command += ["--scenario", scenario, "--rps", "20", "--json", *extra]
-    return subprocess.Popen(
-        command, env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    _out, err = process.communicate(timeout=60)
-    assert process.returncode in {0, 130}, f"sentimon traffic exited {process.returncode}:\n{err}"
+    return traffic(stack, scenario, 20, *extra)
 
 
 def _received(stack: NativeStack, status: str, severity: str) -> list[dict]:
-    notifications = httpx.get(f"{stack.url('receiver')}/alerts", timeout=10).json()
-    return [
-        alert
-        for notification in notifications
-        for alert in notification["alerts"]
-        if alert["labels"]["alertname"] == PAGE
-        and alert["status"] == status
-        and alert["labels"]["severity"] == severity
-    ]
+    return notifications(stack, PAGE, status, severity)
 
 
 def _state(watcher: AlertWatcher, source: str, severity: str) -> str | None:
@@ -86,9 +55,7 @@ def _state(watcher: AlertWatcher, source: str, severity: str) -> str | None:
 
 
 def test_total_failure_pages_through_alertmanager_and_resolves(stack, watcher):
-    healthy = _traffic(stack, "normal:15")
-    _out, err = healthy.communicate(timeout=60)
-    assert healthy.returncode == 0, err
+    finish(_traffic(stack, "normal:15"), early=False)
     assert not _received(stack, "firing", "critical"), "paged on healthy traffic"
 
     failing = _traffic(stack, "errors:60", "--error-rate", "100")
@@ -106,7 +73,7 @@ def test_total_failure_pages_through_alertmanager_and_resolves(stack, watcher):
         )
         assert not _received(stack, "firing", "warning")
     finally:
-        _stop(failing)
+        finish(failing)
 
     page = _received(stack, "firing", "critical")[0]
     assert page["labels"] | {"job": "sentimon", "slo": "availability"} == page["labels"]
@@ -118,4 +85,4 @@ def test_total_failure_pages_through_alertmanager_and_resolves(stack, watcher):
     try:
         wait_until(lambda: _received(stack, "resolved", "critical"), 80, "the resolved SLO page")
     finally:
-        _stop(recovery)
+        finish(recovery)
