@@ -124,16 +124,16 @@ class Rsyslog:
 RSYSLOGD = "/usr/sbin/rsyslogd"
 
 
-def start_rsyslog(workdir: Path) -> Rsyslog:
+def _start_rsyslogd(
+    workdir: Path, inputs: str, port: int, family: int, address, what: str, path=None
+) -> Rsyslog:
+    """rsyslogd with the given input lines, writing all it receives to received.log;
+    returned once a probe sent to `address` over `family` datagrams is in that file."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     output = workdir / "received.log"
     config = workdir / "rsyslog.conf"
     config.write_text(
-        f'global(workDirectory="{workdir}")\n'
-        'module(load="imudp")\n'
-        f'input(type="imudp" address="127.0.0.1" port="{port}")\n'
-        f'*.* action(type="omfile" file="{output}")\n'
+        f'global(workDirectory="{workdir}")\n{inputs}*.* action(type="omfile" file="{output}")\n'
     )
     with open(workdir / "rsyslogd.err", "wb") as err:
         process = subprocess.Popen(
@@ -141,52 +141,39 @@ def start_rsyslog(workdir: Path) -> Rsyslog:
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-    server = Rsyslog(process, port, output, workdir)
+    server = Rsyslog(process, port, output, workdir, path)
 
     def listening() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"rsyslogd exited: {(workdir / 'rsyslogd.err').read_text()}")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.sendto(b"<14>probe: rsyslog is up", ("127.0.0.1", port))
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.sendto(b"<14>probe: rsyslog is up", address)
         return "rsyslog is up" in server.text()
 
-    wait_until(listening, 15, "rsyslogd to receive on UDP", interval=0.2)
+    try:
+        wait_until(listening, 15, what, interval=0.2)
+    except BaseException:
+        server.stop()
+        raise
     return server
+
+
+def start_rsyslog(workdir: Path) -> Rsyslog:
+    port = free_port()
+    inputs = f'module(load="imudp")\ninput(type="imudp" address="127.0.0.1" port="{port}")\n'
+    return _start_rsyslogd(
+        workdir, inputs, port, socket.AF_INET, ("127.0.0.1", port), "rsyslogd to receive on UDP"
+    )
 
 
 def start_rsyslog_socket(workdir: Path) -> Rsyslog:
     """A real rsyslogd reading a unix socket of its own (never /dev/log), as a host's
     syslog daemon reads /dev/log; `port` is 0 and `socket` is the path."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    path, output = workdir / "log.sock", workdir / "received.log"
-    config = workdir / "rsyslog.conf"
-    config.write_text(
-        f'global(workDirectory="{workdir}")\n'
-        'module(load="imuxsock" SysSock.Use="off")\n'
-        f'input(type="imuxsock" Socket="{path}")\n'
-        f'*.* action(type="omfile" file="{output}")\n'
+    path = workdir / "log.sock"
+    inputs = f'module(load="imuxsock" SysSock.Use="off")\ninput(type="imuxsock" Socket="{path}")\n'
+    return _start_rsyslogd(
+        workdir, inputs, 0, socket.AF_UNIX, str(path), "rsyslogd to read its socket", path
     )
-    with open(workdir / "rsyslogd.err", "wb") as err:
-        process = subprocess.Popen(
-            [RSYSLOGD, "-n", "-f", str(config), "-i", str(workdir / "rsyslogd.pid")],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    server = Rsyslog(process, 0, output, workdir, path)
-
-    def listening() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"rsyslogd exited: {(workdir / 'rsyslogd.err').read_text()}")
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
-            probe.sendto(b"<14>probe: rsyslog is up", str(path))
-        return "rsyslog is up" in server.text()
-
-    try:
-        wait_until(listening, 15, "rsyslogd to read its socket", interval=0.2)
-    except BaseException:
-        server.stop()
-        raise
-    return server
 
 
 STACK_PORTS = (
