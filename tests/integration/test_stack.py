@@ -458,6 +458,13 @@ return Object.fromEntries(Object.entries(window.consoleCharts || {}).map(
 
 @pytest.mark.browser
 @pytest.mark.skipif(not chromium.installed(), reason=chromium.MISSING)
+def _text_of(driver, selector: str) -> str | None:
+    return driver.execute_script(
+        "const found = document.querySelector(arguments[0]); return found && found.textContent;",
+        selector,
+    )
+
+
 def test_the_console_draws_every_chart_and_lists_a_firing_alert(stack, console_traffic, tmp_path):
     from selenium.webdriver.common.by import By
 
@@ -487,14 +494,21 @@ def test_the_console_draws_every_chart_and_lists_a_firing_alert(stack, console_t
 
         points = wait_until(every_chart_drawn, 90, "a data point in every chart", interval=3)
         assert set(points) == wanted
-        alerts = wait_until(
-            lambda: driver.find_elements(By.CSS_SELECTOR, 'li[data-alertname="ConsoleCheck"]'),
+        # Alerts and components are fetched side by side, so each is waited for on its own;
+        # both are read in the page, so the 15 s refresh cannot leave a stale element in hand.
+        alert = wait_until(
+            lambda: _text_of(driver, 'li[data-alertname="ConsoleCheck"]'),
             30,
             "the posted alert in the console",
             interval=1,
         )
-        assert "posted to Alertmanager by the console test" in alerts[0].text
-        state = driver.find_element(By.CSS_SELECTOR, 'tr[data-component="prometheus"]').text
+        assert "posted to Alertmanager by the console test" in alert
+        state = wait_until(
+            lambda: _text_of(driver, 'tr[data-component="prometheus"]'),
+            30,
+            "Prometheus in the console's component table",
+            interval=1,
+        )
         assert "healthy" in state
         assert not driver.find_element(By.ID, "problems").is_displayed()
         assert not chromium.console_errors(driver)  # no script error, no CSP violation
