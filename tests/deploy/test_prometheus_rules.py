@@ -12,6 +12,8 @@ import pytest
 import yaml
 from promql import documented_metrics, metric_names
 
+from sentimon.stack.check import rule_test_failures
+
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 CONFIG = PROMETHEUS / "prometheus.yml"
@@ -120,9 +122,8 @@ def test_rules_are_valid(promtool):
 
 
 def test_rule_unit_tests_pass(promtool):
-    result = _run(promtool, "test", "rules", *map(str, RULE_TESTS))
-    _assert_ok(result)
-    assert result.stdout.count("SUCCESS") == len(RULE_TESTS)
+    assert len(RULE_TESTS) >= 5
+    assert rule_test_failures(promtool, RULE_TESTS) == []
 
 
 # ---- prometheus.yml ---------------------------------------------------------------
