@@ -15,6 +15,7 @@ APT_RUN := python3 python3-venv python3-pip ca-certificates curl
 # The native stack's binaries (Loki, Alloy and Grafana come from Grafana's apt repository).
 APT_STACK := prometheus prometheus-alertmanager prometheus-node-exporter
 APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog
+CRD_SCHEMAS := tests/deploy/crd_schemas
 
 .PHONY: help up down demo demo-fast serve install install-test test test-fast lint bench-model clean vendor-uplot
 
@@ -78,6 +79,10 @@ install-test: $(BIN)/python
 	$(call apt_install,$(APT_TEST),$(APT_STACK))
 	$(BIN)/pip install -q "$(TORCH)"
 	$(BIN)/pip install -q -e ".[dev,train]"
+	@# The Prometheus Operator's CRD schemas for the Kubernetes tests (pinned in its lock file).
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(CRD_SCHEMAS) --no-audit --no-fund --loglevel=error; \
+	else echo "no npm: the CRD schema tests will skip (install Node.js and npm)"; fi
 
 test: install-test
 	$(BIN)/sentimon stack check

@@ -37,9 +37,17 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 
 
-def dump_rules(document: dict) -> str:
-    """A rules document as YAML, laid out like the hand-written rule files."""
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=100, indent=2)
+def dump_rules(document: dict, *, allow_unicode: bool = False) -> str:
+    """A rules document as YAML, laid out like the hand-written rule files. With
+    allow_unicode, text with non-ASCII characters can stay a literal block."""
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        width=100,
+        indent=2,
+        allow_unicode=allow_unicode,
+    )
 
 
 def render_file(card: dict, window: str) -> str:
