@@ -36,11 +36,15 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes [default: SENTIMON_WORKERS or 1].")
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /metrics here only [default: SENTIMON_METRICS_PORT or --port]."),
+    ] = None,
 ) -> None:
     """Run the HTTP API (every SENTIMON_* variable applies; see docs/configuration.md)."""
     from sentimon.serving import serve as run_server
 
-    overrides = {"host": host, "port": port, "workers": workers}
+    overrides = {"host": host, "port": port, "workers": workers, "metrics_port": metrics_port}
     run_server(Settings(**{k: v for k, v in overrides.items() if v is not None}))
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from pathlib import Path
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from sentimon.api.app import create_app, start_logging
+from sentimon.api.routes.metrics import METRICS_PATH
 from sentimon.http_protocol import ConnectionLimits, LimitedHttpToolsProtocol
 from sentimon.observability.workers import WorkerRestarts
 from sentimon.settings import Settings
@@ -72,28 +76,71 @@ def _options(settings: Settings) -> dict:
     }
 
 
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _bind_metrics_socket(host: str, port: int) -> socket.socket:
+    """The socket /metrics is served on, made as uvicorn's Config.bind_socket makes the API's."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        logger.error("cannot serve metrics on %s: %s", _url(host, port), exc)
+        raise SystemExit(STARTUP_FAILURE) from exc
+    sock.set_inheritable(True)  # as uvicorn's own: every worker accepts on it
+    return sock
+
+
+def _sockets(config: uvicorn.Config, settings: Settings) -> list[socket.socket]:
+    """The API's listening socket and, with SENTIMON_METRICS_PORT, the metrics port's: one
+    server accepts on both, and the app tells them apart (api/metrics_port.py)."""
+    sockets = [config.bind_socket()]  # logs "Uvicorn running on ..."
+    if settings.metrics_port is not None:
+        sockets.append(_bind_metrics_socket(settings.host, settings.metrics_port))
+        where = _url(settings.host, settings.metrics_port) + METRICS_PATH
+        logger.info("metrics served on %s only (SENTIMON_METRICS_PORT)", where)
+    return sockets
+
+
+def _serve_one_process(settings: Settings, options: dict) -> None:
+    """What uvicorn.run does for one worker, with the metrics port's socket beside the API's."""
+    config = uvicorn.Config(create_app(settings), **options)  # create_app starts the logging
+    server = uvicorn.Server(config)
+    # Metrics port off: uvicorn binds as uvicorn.run always has.
+    sockets = _sockets(config, settings) if settings.metrics_port is not None else None
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=sockets)
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)
+
+
 def serve(settings: Settings) -> None:
     options = _options(settings)
     if settings.workers == 1:
         # uvicorn re-raises SIGTERM once it has shut down; exiting through SystemExit
         # instead of dying by the signal lets atexit flush the last log lines.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        uvicorn.run(create_app(settings), **options)
+        _serve_one_process(settings, options)
         return
     # Workers are fresh interpreters: they read settings, and prometheus_client reads
     # its multiprocess directory, from the environment. The directory is new each start.
     metrics_dir = tempfile.mkdtemp(prefix="sentimon-metrics-")
     os.environ[_MULTIPROC_ENV] = metrics_dir
-    for name in ("host", "port", "workers"):
-        os.environ[f"SENTIMON_{name.upper()}"] = str(getattr(settings, name))
+    for name in ("host", "port", "workers", "metrics_port"):
+        value = getattr(settings, name)
+        os.environ[f"SENTIMON_{name.upper()}"] = "" if value is None else str(value)
     start_logging(settings, per_process_file=False)  # the supervisor's own lines
     # What uvicorn.run does for workers > 1, with our supervisor in place of its own.
     config = uvicorn.Config(
         "sentimon.api.app:create_app", factory=True, workers=settings.workers, **options
     )
     try:
-        sock = config.bind_socket()
-        _Supervisor(config, [sock], WorkerRestarts(Path(metrics_dir))).run()
+        sockets = _sockets(config, settings)
+        _Supervisor(config, sockets, WorkerRestarts(Path(metrics_dir))).run()
     except KeyboardInterrupt:
         pass
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentimon.model.artifact import default_model_dir
@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     """Port `sentimon serve` binds to (0 picks a free one)."""
     workers: int = Field(1, ge=1, le=64)
     """Worker processes for `sentimon serve`."""
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    """Serve /metrics on this port only, beside the API on SENTIMON_PORT, so that a NetworkPolicy or firewall can admit only Prometheus to it (conventionally 9464); empty: /metrics on the API's port."""  # noqa: E501
 
     model_dir: Path = Field(default_factory=default_model_dir)
     """Directory holding model.onnx, tokenizer.json and model_card.json."""
@@ -83,7 +85,7 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     """Set by `sentimon serve --workers N` for prometheus_client's multiprocess mode; not for users."""  # noqa: E501
 
-    @field_validator("log_dir", "feedback_key", mode="before")
+    @field_validator("log_dir", "feedback_key", "metrics_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -92,3 +94,9 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_port_of_its_own(self) -> Settings:
+        if self.metrics_port == self.port:
+            raise ValueError(f"metrics_port must differ from port (both {self.port})")
+        return self

@@ -25,12 +25,27 @@ def test_environment_variables_use_the_prefix(monkeypatch):
         ("SENTIMON_MAX_BATCH", "0"),
         ("SENTIMON_DEVICE", "tpu"),
         ("SENTIMON_PORT", "70000"),
+        ("SENTIMON_METRICS_PORT", "0"),
         ("SENTIMON_LOG_LEVEL", "loud"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_field(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("SENTIMON_").lower()):
+        Settings()
+
+
+def test_an_empty_metrics_port_is_off(monkeypatch):
+    monkeypatch.setenv("SENTIMON_METRICS_PORT", "")
+    assert Settings().metrics_port is None
+    monkeypatch.setenv("SENTIMON_METRICS_PORT", "9464")
+    assert Settings().metrics_port == 9464
+
+
+def test_the_metrics_port_must_not_be_the_api_port(monkeypatch):
+    monkeypatch.setenv("SENTIMON_PORT", "9464")
+    monkeypatch.setenv("SENTIMON_METRICS_PORT", "9464")
+    with pytest.raises(ValidationError, match="metrics_port must differ from port"):
         Settings()
 
 

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from sentimon import __version__
 from sentimon.api.body_guard import BodyGuardMiddleware
 from sentimon.api.errors import install_error_handlers
+from sentimon.api.metrics_port import MetricsPortRouter
 from sentimon.api.middleware import RequestMiddleware, access_logger
 from sentimon.api.openapi import install_openapi
 from sentimon.api.routes import docs, feedback, health, info, predict, web
@@ -173,8 +174,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs.install_docs(app)
 
     # Added last is outermost. RequestMiddleware wraps everything but the security headers,
-    # so it counts and logs the 413s, 415s and 500s, and its own 500s get the headers too.
+    # so it counts and logs the 413s, 415s, 500s and wrong-port 404s, and its own 500s get
+    # the headers too. The port check comes before the body guard: a wrong port is a 404
+    # whatever the body.
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.metrics_port is not None:
+        app.add_middleware(MetricsPortRouter, metrics_port=settings.metrics_port)
     app.add_middleware(
         RequestMiddleware,
         metrics=HttpMetrics(registry) if metrics is not None else None,
