@@ -14,6 +14,10 @@ RANGE = "[$__range]"
 
 INSTANCE = 'instance=~"$instance"'
 SENTIMON_JOB = 'job="sentimon"'
+# Node Exporter's scrape job: "node" natively and in Compose (prometheus.yml), "node-exporter"
+# under kube-prometheus-stack (its ServiceMonitor's job label). Only these two: a kubelet or
+# another exporter may expose node_* look-alikes that are not the host's figures.
+NODE_JOB = 'job=~"node|node-exporter"'
 
 
 def series(metric: str, selector: str = "") -> str:
