@@ -259,13 +259,14 @@ SPECIFIED_PANELS = {
     # API
     "mean response time": "rate(http_request_duration_seconds_sum",
     "response time heatmap": "increase(http_request_duration_seconds_bucket",
-    "5xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
-    'status=~"5.."}',
-    "4xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
-    'status=~"4.."}',
+    "5xx by route": 'sum by (handler) (rate(http_requests_total{job="sentimon", instance=~".*", '
+    'handler=~".*", status=~"5.."}',
+    "4xx by route": 'sum by (handler) (rate(http_requests_total{job="sentimon", instance=~".*", '
+    'handler=~".*", status=~"4.."}',
     "request body quantiles": "rate(http_request_size_bytes_bucket",
     "request body heatmap": "increase(http_request_size_bytes_bucket",
-    "4xx versus 5xx": 'sum(rate(http_requests_total{instance=~".*", handler=~".*", status=~"4.."}',
+    "4xx versus 5xx": 'sum(rate(http_requests_total{job="sentimon", instance=~".*", handler=~".*", '
+    'status=~"4.."}',
     # Model
     "mean inference time": "rate(model_inference_duration_seconds_sum",
     # Server

@@ -19,7 +19,6 @@ from sentimon.queries import host
 from sentimon.queries.promql import (
     INSTANCE,
     NODE_JOB,
-    SENTIMON_JOB,
     rate,
     series,
 )
@@ -31,7 +30,6 @@ UID = "sentimon-server"
 # instance label of the same form, and $node is `.*` when All is picked.
 _NODE = f'{NODE_JOB}, instance=~"$node"'
 _NIC = host.network_interfaces(_NODE)
-_WORKERS = f"{SENTIMON_JOB}, {INSTANCE}"
 NO_GPU = "no GPU"
 _DEVICE = "{{instance}} {{device}}"
 _GPU_LEGEND = "{{instance}} gpu{{gpu}}"
@@ -341,7 +339,7 @@ def build() -> Dashboard:
                         "Worker CPU",
                         [
                             prom(
-                                rate("process_cpu_seconds_total", _WORKERS),
+                                rate("process_cpu_seconds_total", INSTANCE),
                                 "{{instance}} pid {{pid}}",
                             )
                         ],
@@ -352,7 +350,7 @@ def build() -> Dashboard:
                         "Worker resident memory",
                         [
                             prom(
-                                series("process_resident_memory_bytes", _WORKERS),
+                                series("process_resident_memory_bytes", INSTANCE),
                                 "{{instance}} pid {{pid}}",
                             )
                         ],
