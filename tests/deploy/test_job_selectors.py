@@ -1,6 +1,8 @@
-"""Every query of Node Exporter's series selects its job as promql.NODE_JOB does, so the
-host rules, dashboards and console charts work natively and in Compose (job "node") and
-under kube-prometheus-stack (job "node-exporter"), and never count another job's node_*."""
+"""Every query names the job of the series it reads, so that the rules, dashboards and console
+charts mean the same natively, in Compose and under kube-prometheus-stack, where one Prometheus
+scrapes the whole cluster. Node Exporter's series take promql.NODE_JOB (job "node" natively and
+in Compose, "node-exporter" under the Operator); sentimon's own take promql.SENTIMON_JOB, as
+another application may expose http_requests_total or model_ready too."""
 
 from __future__ import annotations
 
@@ -11,30 +13,49 @@ from pathlib import Path
 
 import pytest
 import yaml
+from promql import documented_metrics
 
 from sentimon.console.charts import CHARTS
-from sentimon.queries.promql import NODE_JOB
+from sentimon.queries.promql import NODE_JOB, SENTIMON_JOB
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
 
-# A node_* series, with its matchers if it has any; recorded names such as
-# instance:node_memory_used:ratio are not Node Exporter's series.
-_NODE_SERIES = re.compile(r"(?<![\w:])(node_\w+)(?![\w:])\s*(\{[^}]*\})?")
+# A series name with its matchers if it has any; recorded names such as
+# instance:node_memory_used:ratio are neither Node Exporter's nor sentimon's series.
+_SERIES = re.compile(r"(?<![\w:])([A-Za-z_]\w*)(?![\w:])\s*(\{[^}]*\})?")
+
+
+def _selectors(expr: str, is_wanted) -> list[re.Match[str]]:
+    return [match for match in _SERIES.finditer(expr) if is_wanted(match.group(1))]
+
+
+def _is_node(name: str) -> bool:
+    return name.startswith("node_")
 
 
 def unportable(expr: str) -> list[str]:
     """The node_* selectors of an expression that do not carry NODE_JOB's matcher."""
     return [
         match.group(0)
-        for match in _NODE_SERIES.finditer(expr)
+        for match in _selectors(expr, _is_node)
         if NODE_JOB not in (match.group(2) or "")
     ]
 
 
 def node_selectors(expr: str) -> int:
-    return len(_NODE_SERIES.findall(expr))
+    return len(_selectors(expr, _is_node))
+
+
+def without_sentimon_job(expr: str) -> list[str]:
+    """Selectors of sentimon's own series (docs/metrics.md) without SENTIMON_JOB."""
+    ours = documented_metrics()
+    return [
+        match.group(0)
+        for match in _selectors(expr, ours.__contains__)
+        if SENTIMON_JOB not in (match.group(2) or "")
+    ]
 
 
 def rule_exprs() -> Iterator[tuple[str, str]]:
@@ -78,6 +99,19 @@ def test_every_node_exporter_selector_takes_both_job_names(source):
     assert sum(node_selectors(expr) for _, expr in exprs) >= 5, source
     offenders = {where: bad for where, expr in exprs if (bad := unportable(expr))}
     assert not offenders, f"select Node Exporter with {NODE_JOB}: {offenders}"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_selector_of_sentimons_series_names_its_job(source):
+    exprs = list(SOURCES[source]())
+    offenders = {where: bad for where, expr in exprs if (bad := without_sentimon_job(expr))}
+    assert not offenders, f"select sentimon's series with {SENTIMON_JOB}: {offenders}"
+
+
+def test_the_sentimon_check_catches_a_bare_series():
+    assert without_sentimon_job('min(model_ready{instance=~".*"})')
+    assert without_sentimon_job("sum(rate(http_requests_total[1m]))")
+    assert not without_sentimon_job('min(model_ready{job="sentimon"})')
 
 
 def test_the_rules_and_the_code_name_the_same_jobs():
