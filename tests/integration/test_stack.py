@@ -253,19 +253,20 @@ CORE_PANELS = {
 # Every query that holds it must have data: a panel of several queries shows each.
 SPECIFIED_PANELS = {
     # Overview: the hosts at a glance
-    "overview CPU gauge": 'max(sum by (instance) (rate(node_cpu_seconds_total{job="node"',
-    "overview memory gauge": 'max(1 - node_memory_MemAvailable_bytes{job="node"}',
-    "overview disk gauge": 'max(1 - node_filesystem_avail_bytes{job="node"',
+    "overview CPU gauge": 'max(sum by (instance) (rate(node_cpu_seconds_total{job=~"node|',
+    "overview memory gauge": 'max(1 - node_memory_MemAvailable_bytes{job=~"node|node-exporter"}',
+    "overview disk gauge": 'max(1 - node_filesystem_avail_bytes{job=~"node|node-exporter"',
     # API
     "mean response time": "rate(http_request_duration_seconds_sum",
     "response time heatmap": "increase(http_request_duration_seconds_bucket",
-    "5xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
-    'status=~"5.."}',
-    "4xx by route": 'sum by (handler) (rate(http_requests_total{instance=~".*", handler=~".*", '
-    'status=~"4.."}',
+    "5xx by route": 'sum by (handler) (rate(http_requests_total{job="sentimon", instance=~".*", '
+    'handler=~".*", status=~"5.."}',
+    "4xx by route": 'sum by (handler) (rate(http_requests_total{job="sentimon", instance=~".*", '
+    'handler=~".*", status=~"4.."}',
     "request body quantiles": "rate(http_request_size_bytes_bucket",
     "request body heatmap": "increase(http_request_size_bytes_bucket",
-    "4xx versus 5xx": 'sum(rate(http_requests_total{instance=~".*", handler=~".*", status=~"4.."}',
+    "4xx versus 5xx": 'sum(rate(http_requests_total{job="sentimon", instance=~".*", handler=~".*", '
+    'status=~"4.."}',
     # Model
     "mean inference time": "rate(model_inference_duration_seconds_sum",
     # Server

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sentimon.queries import api, host, model
-from sentimon.queries.promql import expand
+from sentimon.queries.promql import NODE_JOB, SENTIMON_JOB, expand
 from sentimon.queries.rule_source import AlertLines
 
 
@@ -25,13 +25,13 @@ class Scope(Enum):
     NODE = "node"
 
 
-# The native stack's scrape jobs (targets/<job>.yml); the dashboards' $instance, $model and
-# $node variables stand where these are.
+# The scrape jobs (Node Exporter's under its native and its Operator name); the dashboards'
+# $instance, $model and $node variables stand where these are.
 SELECTORS = {
-    Scope.API: 'job="sentimon"',
-    Scope.MODEL: 'job="sentimon"',
-    Scope.QUALITY: 'job="sentimon"',
-    Scope.NODE: 'job="node"',
+    Scope.API: SENTIMON_JOB,
+    Scope.MODEL: SENTIMON_JOB,
+    Scope.QUALITY: SENTIMON_JOB,
+    Scope.NODE: NODE_JOB,
 }
 
 

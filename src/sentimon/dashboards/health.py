@@ -12,7 +12,7 @@ from sentimon.dashboards.panels import stat_panel, state_timeline_panel, timeser
 from sentimon.dashboards.queries import prom
 from sentimon.dashboards.thresholds import NONE_WANTED, ONE_NEEDED, UP_DOWN, bad_above
 from sentimon.dashboards.variables import query_variable
-from sentimon.queries.promql import rate, series, total
+from sentimon.queries.promql import SENTIMON_JOB, rate, series, total
 
 UID = "sentimon-health"
 
@@ -54,7 +54,7 @@ def build() -> Dashboard:
                         steps=NONE_WANTED,
                         description="TargetDown fires after a target is down for 1 minute.",
                     ),
-                    signals.model_ready_stat("", title="Model ready (all workers)"),
+                    signals.model_ready_stat(SENTIMON_JOB, title="Model ready (all workers)"),
                     stat_panel(
                         "Firing alerts",
                         prom(f"count({signals.FIRING_ALERTS}) or vector(0)"),

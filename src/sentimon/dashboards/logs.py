@@ -10,7 +10,7 @@ from grafana_foundation_sdk.models.dashboard import VariableRefresh, VariableSor
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import logs_panel, timeseries_panel
 from sentimon.dashboards.queries import LOKI, loki, prom
-from sentimon.queries.promql import rate, total
+from sentimon.queries.promql import SENTIMON_JOB, rate, total
 
 UID = "sentimon-logs"
 
@@ -120,7 +120,12 @@ def build() -> Dashboard:
                     ),
                     timeseries_panel(
                         "sentimon log lines / s by level (Prometheus)",
-                        [prom(total(rate("log_messages_total"), by="level"), "{{level}}")],
+                        [
+                            prom(
+                                total(rate("log_messages_total", SENTIMON_JOB), by="level"),
+                                "{{level}}",
+                            )
+                        ],
                         unit="short",
                         stacked=True,
                         description="log_messages_total from /metrics: counted even when Loki"

@@ -17,13 +17,13 @@ from sentimon.dashboards.queries import prom, prom_table
 from sentimon.dashboards.thresholds import ONE_NEEDED, bad_above
 from sentimon.dashboards.variables import instance_variable
 from sentimon.queries import host
-from sentimon.queries.promql import INSTANCE
+from sentimon.queries.promql import INSTANCE, NODE_JOB
 from sentimon.queries.rule_source import alert_lines
 from sentimon.slo.spec import load_spec
 
 UID = "sentimon-overview"
 # Every host node_exporter reports: the overview has no host variable (Server has one).
-_NODE = 'job="node"'
+_NODE = NODE_JOB
 
 
 def _host_gauges() -> list[gauge.Panel]:

@@ -18,7 +18,7 @@ from sentimon.dashboards.variables import instance_variable, query_variable
 from sentimon.queries import host
 from sentimon.queries.promql import (
     INSTANCE,
-    SENTIMON_JOB,
+    NODE_JOB,
     rate,
     series,
 )
@@ -26,9 +26,10 @@ from sentimon.queries.rule_source import alert_lines
 
 UID = "sentimon-server"
 
-_NODE = 'instance=~"$node"'
+# The job as well as the host: under the Operator other jobs (the kubelet, say) may carry an
+# instance label of the same form, and $node is `.*` when All is picked.
+_NODE = f'{NODE_JOB}, instance=~"$node"'
 _NIC = host.network_interfaces(_NODE)
-_WORKERS = f"{SENTIMON_JOB}, {INSTANCE}"
 NO_GPU = "no GPU"
 _DEVICE = "{{instance}} {{device}}"
 _GPU_LEGEND = "{{instance}} gpu{{gpu}}"
@@ -165,7 +166,9 @@ def build() -> Dashboard:
         "sentimon / Server",
         "The host (node_exporter), the API workers' processes and the GPU.",
         variables=[
-            query_variable("node", "host", "label_values(node_uname_info, instance)"),
+            query_variable(
+                "node", "host", f"label_values({series('node_uname_info', NODE_JOB)}, instance)"
+            ),
             instance_variable(),
         ],
         sections=[
@@ -336,7 +339,7 @@ def build() -> Dashboard:
                         "Worker CPU",
                         [
                             prom(
-                                rate("process_cpu_seconds_total", _WORKERS),
+                                rate("process_cpu_seconds_total", INSTANCE),
                                 "{{instance}} pid {{pid}}",
                             )
                         ],
@@ -347,7 +350,7 @@ def build() -> Dashboard:
                         "Worker resident memory",
                         [
                             prom(
-                                series("process_resident_memory_bytes", _WORKERS),
+                                series("process_resident_memory_bytes", INSTANCE),
                                 "{{instance}} pid {{pid}}",
                             )
                         ],

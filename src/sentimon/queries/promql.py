@@ -12,8 +12,14 @@ import re
 WINDOW = "[$__rate_interval]"
 RANGE = "[$__range]"
 
-INSTANCE = 'instance=~"$instance"'
 SENTIMON_JOB = 'job="sentimon"'
+# The API instances a dashboard's $instance picks, within sentimon's job: under the Operator
+# one Prometheus scrapes the whole cluster, where http_requests_total is a common name.
+INSTANCE = f'{SENTIMON_JOB}, instance=~"$instance"'
+# Node Exporter's scrape job: "node" natively and in Compose (prometheus.yml), "node-exporter"
+# under kube-prometheus-stack (its ServiceMonitor's job label). Only these two: a kubelet or
+# another exporter may expose node_* look-alikes that are not the host's figures.
+NODE_JOB = 'job=~"node|node-exporter"'
 
 
 def series(metric: str, selector: str = "") -> str:
