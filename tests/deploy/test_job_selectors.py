@@ -16,7 +16,7 @@ import yaml
 from promql import documented_metrics
 
 from sentimon.console.charts import CHARTS
-from sentimon.queries.promql import NODE_JOB, SENTIMON_JOB
+from sentimon.queries.promql import NODE_JOB, SENTIMON_JOB, STACK_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
@@ -145,3 +145,16 @@ def test_the_check_catches_a_selector_of_one_mode_or_none(expr):
 )
 def test_the_check_passes_portable_selectors_and_recorded_names(expr):
     assert not unportable(expr)
+
+
+def test_stack_jobs_are_every_job_of_prometheus_yml_and_node_exporter():
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in config["scrape_configs"]}
+    (alternatives,) = re.fullmatch(r'job=~"([^"]+)"', STACK_JOBS).groups()
+    assert set(alternatives.split("|")) == jobs | {"node-exporter"}
+
+
+def test_target_down_watches_the_stack_jobs_only():
+    groups = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules" / "health.yml").read_text())
+    (rule,) = [r for g in groups["groups"] for r in g["rules"] if r.get("alert") == "TargetDown"]
+    assert rule["expr"].strip() == f"up{{{STACK_JOBS}}} == 0"

@@ -12,7 +12,7 @@ from sentimon.dashboards.panels import stat_panel, state_timeline_panel, timeser
 from sentimon.dashboards.queries import prom
 from sentimon.dashboards.thresholds import NONE_WANTED, ONE_NEEDED, UP_DOWN, bad_above
 from sentimon.dashboards.variables import query_variable
-from sentimon.queries.promql import SENTIMON_JOB, rate, series, total
+from sentimon.queries.promql import FIRING_ALERTS, SENTIMON_JOB, STACK_JOBS, rate, series, total
 
 UID = "sentimon-health"
 
@@ -41,7 +41,7 @@ def build() -> Dashboard:
         UID,
         "sentimon / Service health",
         "Scrape targets, readiness, rule evaluation and alert delivery.",
-        variables=[query_variable("job", "job", "label_values(up, job)")],
+        variables=[query_variable("job", "job", f"label_values(up{{{STACK_JOBS}}}, job)")],
         sections=[
             row(
                 "Targets",
@@ -57,7 +57,7 @@ def build() -> Dashboard:
                     signals.model_ready_stat(SENTIMON_JOB, title="Model ready (all workers)"),
                     stat_panel(
                         "Firing alerts",
-                        prom(f"count({signals.FIRING_ALERTS}) or vector(0)"),
+                        prom(f"count({FIRING_ALERTS}) or vector(0)"),
                         unit="short",
                         steps=NONE_WANTED,
                     ),

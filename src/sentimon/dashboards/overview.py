@@ -17,7 +17,7 @@ from sentimon.dashboards.queries import prom, prom_table
 from sentimon.dashboards.thresholds import ONE_NEEDED, bad_above
 from sentimon.dashboards.variables import instance_variable
 from sentimon.queries import host
-from sentimon.queries.promql import INSTANCE, NODE_JOB
+from sentimon.queries.promql import FIRING_ALERTS, INSTANCE, NODE_JOB, STACK_JOBS
 from sentimon.queries.rule_source import alert_lines
 from sentimon.slo.spec import load_spec
 
@@ -76,7 +76,7 @@ def build() -> Dashboard:
                     signals.model_ready_stat(INSTANCE),
                     stat_panel(
                         "Targets up",
-                        prom("sum(up) / count(up)"),
+                        prom(f"sum(up{{{STACK_JOBS}}}) / count(up{{{STACK_JOBS}}})"),
                         unit="percentunit",
                         steps=ONE_NEEDED,
                         description="Share of Prometheus scrape targets that answer; "
@@ -91,10 +91,10 @@ def build() -> Dashboard:
                     Wide(
                         table_panel(
                             "Firing alerts",
-                            [prom_table(signals.FIRING_ALERTS)],
+                            [prom_table(FIRING_ALERTS)],
                             hide=("Time", "Value", "__name__", "alertstate"),
                             no_value="nothing firing",
-                            description=f"{signals.FIRING_ALERTS} from Prometheus.",
+                            description=f"{FIRING_ALERTS} from Prometheus.",
                             height=6,
                         ),
                         parts=3,

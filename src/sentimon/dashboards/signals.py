@@ -26,8 +26,6 @@ from sentimon.queries.model import mean_confidence
 from sentimon.queries.promql import series, total
 from sentimon.queries.rule_source import alert_lines
 
-FIRING_ALERTS = 'ALERTS{alertstate="firing"}'
-
 
 def requests_stat(selector: str) -> stat.Panel:
     return stat_panel("Requests / s", prom(total(request_rate(selector))), unit="reqps")

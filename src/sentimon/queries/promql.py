@@ -20,6 +20,12 @@ INSTANCE = f'{SENTIMON_JOB}, instance=~"$instance"'
 # under kube-prometheus-stack (its ServiceMonitor's job label). Only these two: a kubelet or
 # another exporter may expose node_* look-alikes that are not the host's figures.
 NODE_JOB = 'job=~"node|node-exporter"'
+# The scrape jobs of sentimon's stack: every job of prometheus.yml, and node-exporter. A
+# cluster's Prometheus scrapes much else; TargetDown and "Targets up" watch these only.
+STACK_JOBS = 'job=~"sentimon|node|node-exporter|prometheus|alertmanager|loki|alloy|grafana|dcgm"'
+# sentimon's alerts, all of which carry a component label: not a cluster's other alerts
+# (kube-prometheus-stack's always-firing Watchdog among them).
+FIRING_ALERTS = 'ALERTS{alertstate="firing", component!=""}'
 
 
 def series(metric: str, selector: str = "") -> str:
