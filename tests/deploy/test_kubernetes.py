@@ -617,3 +617,106 @@ async def test_the_alert_receiver_probes_reach_a_real_route(rendered):
     assert ALERT_RECEIVER_URL.startswith(
         f"http://sentimon-alert-receiver.{NAMESPACE}.svc:{_ports(container)['webhook']}/"
     )
+
+
+# ---- pod logs: the Alloy config --------------------------------------------------------
+
+ALLOY = K8S / "alloy" / "config.alloy"
+
+
+@pytest.fixture(scope="module")
+def alloy() -> str:
+    from test_loki_collector import strip_comments
+
+    return strip_comments(ALLOY.read_text())
+
+
+def test_the_alloy_config_is_whole(alloy):
+    from test_loki_collector import components, without_strings
+
+    bare = without_strings(alloy)
+    assert bare.count("{") == bare.count("}") and bare.count("[") == bare.count("]")
+    defined = components(alloy)
+    references = re.findall(r"\b([a-z_]+(?:\.[a-z_]+)+)\.(receiver|targets|output)\b", bare)
+    for path, _ in references:
+        kind, _, label = path.rpartition(".")
+        assert (kind, label) in defined, f"{path} is not defined"
+    assert {kind for kind, _ in defined} >= {
+        "discovery.kubernetes",
+        "discovery.relabel",
+        "local.file_match",
+        "loki.source.file",
+        "loki.process",
+        "loki.write",
+    }
+
+
+def _relabel(rules: list[dict], labels: dict[str, str]) -> dict[str, str]:
+    """Prometheus relabelling (action replace), as discovery.relabel applies its rules."""
+    labels = dict(labels)
+    for rule in rules:
+        value = rule.get("separator", ";").join(labels.get(n, "") for n in rule["source_labels"])
+        match = re.fullmatch(rule.get("regex", "(.*)"), value)
+        if match:
+            replacement = rule.get("replacement", "$1").replace("$", "\\")
+            labels[rule["target_label"]] = match.expand(replacement)
+    return labels
+
+
+def _relabel_rules(alloy: str) -> list[dict]:
+    from test_loki_collector import _alloy_string, components
+
+    body = components(alloy)[("discovery.relabel", "sentimon_pods")]
+    rules = []
+    for text in re.findall(r"rule\s*\{(.*?)\}", body, re.S):
+        rule = {"target_label": _alloy_string(text, "target_label")}
+        rule["source_labels"] = json.loads(
+            re.search(r"source_labels\s*=\s*(\[.*?\])", text).group(1)
+        )
+        for key in ("regex", "replacement", "separator"):
+            if re.search(rf"^\s*{key}\s*=", text, re.M):
+                rule[key] = _alloy_string(text, key)
+        rules.append(rule)
+    return rules
+
+
+def test_every_sentimon_pod_is_read_with_the_labels_the_logs_dashboard_filters_on(rendered, alloy):
+    from test_loki_collector import _alloy_string, components
+
+    discovery = components(alloy)[("discovery.kubernetes", "sentimon_pods")]
+    selector = _alloy_string(discovery, "label")
+    key, value = selector.split("=")
+    assert f'coalesce(sys.env("SENTIMON_NAMESPACE"), "{NAMESPACE}")' in discovery
+    services = {}
+    for name, _ in _pod_specs(rendered["cpu"]):
+        template = _one(rendered["cpu"], "Deployment", name)["spec"]["template"]
+        assert template["metadata"]["labels"][key] == value, f"{name}: Alloy would not see it"
+        meta = {
+            "__meta_kubernetes_pod_label_" + re.sub(r"[^a-zA-Z0-9_]", "_", k): v
+            for k, v in template["metadata"]["labels"].items()
+        }
+        meta |= {
+            "__meta_kubernetes_namespace": NAMESPACE,
+            "__meta_kubernetes_pod_name": f"{name}-abc",
+            "__meta_kubernetes_pod_uid": "u-1",
+            "__meta_kubernetes_pod_container_name": "c",
+        }
+        labels = _relabel(_relabel_rules(alloy), meta)
+        services[name] = labels["service"]
+        assert labels["job"] == labels["service"]
+        assert labels["__path__"] == "/var/log/pods/*u-1/c/*.log"
+        assert {"namespace", "pod"} <= set(labels)
+    assert services == {"sentimon": "sentimon", "sentimon-alert-receiver": "alert-receiver"}
+
+
+def test_the_pod_log_pipeline_sets_stream_and_level_and_keeps_request_id_out_of_labels(alloy):
+    assert "stage.cri {}" in alloy
+    labelled = set()
+    for body in re.findall(r"stage\.labels\s*\{(.*?)\}\s*\}", alloy, re.S):
+        labelled |= set(re.findall(r"(\w+)\s*=\s*\"", body))
+    assert labelled == {"stream", "level"}
+    metadata = re.findall(r"stage\.structured_metadata\s*\{(.*?)\}\s*\}", alloy, re.S)
+    assert metadata and "request_id" in metadata[0]
+    assert 'values = ["filename"]' in alloy
+    variables = set(re.findall(r'sys\.env\("(\w+)"\)', alloy))
+    assert variables == {"SENTIMON_NAMESPACE", "HOSTNAME", "LOKI_PUSH_URL"}
