@@ -720,3 +720,12 @@ def test_the_pod_log_pipeline_sets_stream_and_level_and_keeps_request_id_out_of_
     assert 'values = ["filename"]' in alloy
     variables = set(re.findall(r'sys\.env\("(\w+)"\)', alloy))
     assert variables == {"SENTIMON_NAMESPACE", "HOSTNAME", "LOKI_PUSH_URL"}
+
+
+def test_every_setting_in_the_config_map_is_a_setting_sentimon_reads(rendered):
+    """Settings ignore unknown variables, so a misspelt name would silently do nothing."""
+    from sentimon.settings import Settings
+
+    known = {f"SENTIMON_{name.upper()}" for name in Settings.model_fields}
+    for objects in rendered.values():
+        assert set(_settings(objects)) <= known
