@@ -12,6 +12,7 @@ something real.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -144,6 +145,7 @@ def test_the_gpu_overlay_asks_for_a_gpu_and_cuda_and_the_cpu_overlay_does_not(re
 # ---- schemas --------------------------------------------------------------------------
 
 OPERATOR_GROUP = "monitoring.coreos.com/"
+CUSTOM_GROUPS = (OPERATOR_GROUP, "keda.sh/")
 
 
 def test_every_core_object_validates_strictly_against_the_kubernetes_schemas(rendered):
@@ -153,7 +155,7 @@ def test_every_core_object_validates_strictly_against_the_kubernetes_schemas(ren
     )
     for overlay, objects in rendered.items():
         for obj in objects:
-            if obj["apiVersion"].startswith(OPERATOR_GROUP):
+            if obj["apiVersion"].startswith(CUSTOM_GROUPS):
                 continue
             try:
                 kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
@@ -729,3 +731,48 @@ def test_every_setting_in_the_config_map_is_a_setting_sentimon_reads(rendered):
     known = {f"SENTIMON_{name.upper()}" for name in Settings.model_fields}
     for objects in rendered.values():
         assert set(_settings(objects)) <= known
+
+
+# ---- scaling on requests per second: the KEDA component -------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_keda(tmp_path_factory) -> list[dict]:
+    """The cpu overlay with components/keda, as a user's overlay adds it."""
+    root = tmp_path_factory.mktemp("keda")
+    relative = lambda path: os.path.relpath(path, root)  # noqa: E731  Kustomize wants relative
+    (root / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": [relative(K8S / "overlays" / "cpu")],
+                "components": [relative(K8S / "components" / "keda")],
+            }
+        )
+    )
+    return _render(root)
+
+
+def test_the_keda_component_replaces_the_hpa_with_a_scaled_object(with_keda):
+    assert _all(with_keda, "HorizontalPodAutoscaler") == []  # KEDA makes its own
+    scaled = _one(with_keda, "ScaledObject", "sentimon")
+    assert scaled["metadata"]["namespace"] == NAMESPACE
+    assert scaled["spec"]["scaleTargetRef"]["name"] == _api(with_keda)["metadata"]["name"]
+    (prometheus,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
+    assert 'job="sentimon"' in prometheus["metadata"]["query"]
+    assert f'namespace="{NAMESPACE}"' in prometheus["metadata"]["query"]
+    (result,) = _validate_operator_objects([scaled])
+    assert result["errors"] == [], result
+
+
+def test_the_keda_query_is_valid_promql(promtool, with_keda, tmp_path):
+    scaled = _one(with_keda, "ScaledObject", "sentimon")
+    (prometheus,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
+    rules = tmp_path / "keda.yml"
+    record = {"record": "keda:query", "expr": prometheus["metadata"]["query"]}
+    rules.write_text(yaml.safe_dump({"groups": [{"name": "keda", "rules": [record]}]}))
+    result = subprocess.run(
+        [promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
