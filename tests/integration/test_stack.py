@@ -533,6 +533,15 @@ def test_check_fails_on_a_broken_rule(tmp_path):
     rules = deploy / "prometheus/rules/sentimon.yml"
     rules.write_text(rules.read_text().replace("histogram_quantile(", "histogram_quantile((", 1))
     stack = native_stack(tmp_path / "check", env={"SENTIMON_STACK_DEPLOY_DIR": str(deploy)})
-    result = stack.sentimon("stack", "check")
+    result = stack.sentimon("stack", "check", "--only", "promtool check rules", "--only", "amtool")
     assert result.returncode == 1
     assert "failed  promtool check rules" in result.stdout
+    assert "passed  amtool check-config" in result.stdout
+    assert "promtool test rules" not in result.stdout  # not asked for
+
+
+def test_check_only_names_the_checks_when_nothing_matches(tmp_path):
+    stack = native_stack(tmp_path / "check")
+    result = stack.sentimon("stack", "check", "--only", "no such check")
+    assert result.returncode == 2
+    assert "promtool check rules" in result.stderr

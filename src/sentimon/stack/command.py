@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sentimon.stack import launcher
-from sentimon.stack.check import run_checks
+from sentimon.stack.check import CHECKS, run_checks
 from sentimon.stack.components import Component
 from sentimon.stack.launcher import ComponentState, StackError
 from sentimon.stack.settings import StackSettings
@@ -130,11 +130,26 @@ def down() -> None:
 
 
 @stack_app.command()
-def check() -> None:
+def check(
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Run the checks whose name holds this text (case-insensitive); repeatable.",
+        ),
+    ] = None,
+) -> None:
     """Validate every config of deploy/ with the real tools; exits 1 on any failure."""
     console = Console(highlight=False)
+    names = None
+    if only:
+        names = [name for name, _ in CHECKS if any(o.lower() in name.lower() for o in only)]
+        if not names:
+            known = ", ".join(name for name, _ in CHECKS)
+            typer.echo(f"no check matches {' or '.join(only)}; the checks: {known}", err=True)
+            raise typer.Exit(2)
     failed = False
-    for result in run_checks(StackSettings()):
+    for result in run_checks(StackSettings(), names):
         style = _STYLE.get(result.outcome, "red")
         console.print(
             f"[{style}]{result.outcome:>7}[/]  {result.name}: {result.detail}", soft_wrap=True
