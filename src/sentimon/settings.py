@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     onnx_threads: int = Field(1, ge=1, le=64)
     """onnxruntime intra-op threads per worker; 1 is fastest for one short text."""
     device: str = Field("auto", pattern="^(auto|cpu|cuda)$")
-    """Where inference runs: cuda when onnxruntime has it and `auto` or `cuda` is asked."""
+    """Where inference runs: `auto` takes CUDA when onnxruntime can start it, else the CPU; `cuda` refuses to start without it."""  # noqa: E501
 
     max_text_chars: int = Field(5000, ge=1)
     """Longest accepted text, in characters."""

@@ -103,3 +103,22 @@ def test_resident_memory_stays_bounded_over_inputs_of_varied_shape(model_dir):
         list(pool.map(predictor.predict_batch, batches))
     grown_mb = (process.memory_info().rss - before) / 1e6
     assert grown_mb < 20, f"resident memory grew {grown_mb:.0f} MB over 60 varied batches"
+
+
+def test_asking_for_cuda_fails_when_onnxruntime_falls_back_to_the_cpu(model_dir, monkeypatch):
+    """onnxruntime-gpu lists CUDA without a GPU and then runs on the CPU: `cuda` refuses."""
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("a real CUDA provider is here: tests/gpu covers it")
+    listed = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: listed)
+    real = onnxruntime.InferenceSession
+
+    def falling_back(model, options, providers):  # what onnxruntime-gpu does with no GPU
+        return real(model, options, providers=["CPUExecutionProvider"])
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", falling_back)
+    with pytest.raises(ModelLoadError, match="could not start CUDA"):
+        Predictor.load(model_dir, device="cuda")
+    assert Predictor.load(model_dir, device="auto").device == "cpu"  # auto takes what there is

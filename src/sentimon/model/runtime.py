@@ -143,6 +143,13 @@ class Predictor:
         self.device = (
             "cuda" if self._session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
         )
+        if device == "cuda" and self.device != "cuda":
+            # onnxruntime-gpu lists CUDA even where no driver or GPU is, then falls back to
+            # the CPU with a warning: a deployment sized for a GPU must not start like that.
+            raise ModelLoadError(
+                "device 'cuda' asked for, but onnxruntime could not start CUDA (no GPU or "
+                "driver visible?) and would run on the CPU"
+            )
         # Shrinkage is measured on the CPU only; on CUDA the runs keep onnxruntime's defaults.
         self._run_options = _run_options() if self.device == "cpu" else None
         self.threads = threads
