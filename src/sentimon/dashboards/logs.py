@@ -18,9 +18,11 @@ UID = "sentimon-logs"
 # Levels are matched without case: sentimon writes INFO, the collector lowercases the
 # other components' levels, the journal has its own words (err, warning).
 _SELECTED = 'job=~".+", service=~"$service", level=~"(?i)$level"'
-# sentimon writes each line to several streams: its file holds every line once, and
-# stderr every WARNING-and-above line once; the components write each line to one stream.
-_ONCE_PER_LINE = '| service!="sentimon" or stream="file"'
+# sentimon writes each line to several streams: stdout holds every INFO-and-above line
+# once, stderr every WARNING-and-above line once; the components write each line to one
+# stream. stdout, not the file: every mode has it (no file in Kubernetes, nor for Compose's
+# GPU API), and the file differs only by DEBUG lines.
+_ONCE_PER_LINE = '| service!="sentimon" or stream="stdout"'
 _ERRORS_ONCE = '| service!="sentimon" or stream="stderr"'
 ERROR_LINES = (
     f'sum by (service, level) (count_over_time({{{_SELECTED}, stream=~"stdout|stderr"}}'
@@ -104,7 +106,7 @@ def build() -> Dashboard:
                         datasource=LOKI,
                         stacked=True,
                         description="Every line of the selected services and host syslog,"
-                        " once (sentimon's from its log file).",
+                        " once (sentimon's from its stdout).",
                     ),
                     timeseries_panel(
                         "Lines / interval by service and stream (Loki)",
