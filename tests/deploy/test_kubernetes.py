@@ -776,3 +776,7 @@ def test_the_keda_query_is_valid_promql(promtool, with_keda, tmp_path):
         [promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_k8s_itself_is_the_cpu_overlay(rendered):
+    assert _render(K8S) == rendered["cpu"]
