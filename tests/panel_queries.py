@@ -1,5 +1,15 @@
-"""The dashboard panels the tests expect data in, each found by text only its queries hold;
-shared by the native stack's test and the one under the Prometheus Operator's labels."""
+"""The dashboard panels the tests expect data in, each found by text only its queries hold,
+and how a test asks a live Prometheus for them; shared by the native stack's test and the
+one under the Prometheus Operator's labels."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterable
+
+import httpx
+from servers import wait_until
 
 # The panels the issue names, each found by the metric its query reads.
 CORE_PANELS = {
@@ -49,3 +59,42 @@ SPECIFIED_PANELS = {
     "network errors": "_errs_total",
     "network drops": "_drop_total",
 }
+
+
+def has_number(result: list[dict]) -> bool:
+    """Whether an instant-query result holds a finite value."""
+    return any(math.isfinite(float(sample["value"][1])) for sample in result)
+
+
+def query_errors(prometheus: str, queries: Iterable[str]) -> dict[str, str]:
+    """The queries Prometheus at `prometheus` refuses, with its answer."""
+    errors = {}
+    for expr in queries:
+        response = httpx.get(f"{prometheus}/api/v1/query", params={"query": expr})
+        if response.status_code != 200 or response.json()["status"] != "success":
+            errors[expr] = response.text
+    return errors
+
+
+def wait_for_panel_data(
+    query: Callable[[str], list[dict]], dashboard_queries: list[str], panels: dict[str, str]
+) -> dict[str, str]:
+    """Wait up to 45 s for a number from every dashboard query holding each panel's text;
+    returns the panels still without one (and their query), {} when all have data."""
+    by_panel = {
+        panel: [q for q in dashboard_queries if text in q] for panel, text in panels.items()
+    }
+    assert all(by_panel.values()), [panel for panel, queries in by_panel.items() if not queries]
+
+    def empty() -> dict[str, str]:
+        return {
+            panel: expr
+            for panel, queries in by_panel.items()
+            for expr in queries
+            if not has_number(query(expr))
+        }
+
+    # On a timeout the caller's assertion names the panels and queries still empty.
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not empty(), 45, "data in every panel", interval=1)
+    return empty()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,13 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from panel_queries import CORE_PANELS, SPECIFIED_PANELS
+from panel_queries import (
+    CORE_PANELS,
+    SPECIFIED_PANELS,
+    has_number,
+    query_errors,
+    wait_for_panel_data,
+)
 from servers import ApiServer, free_port, start_api, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,10 +73,6 @@ class Cluster:
         response = httpx.get(f"{self.prometheus}/api/v1/query", params={"query": expr}, timeout=10)
         assert response.status_code == 200, f"{expr}\n{response.text}"
         return response.json()["data"]["result"]
-
-
-def _has_number(result: list[dict]) -> bool:
-    return any(math.isfinite(float(sample["value"][1])) for sample in result)
 
 
 def _prometheus_config(api_ports: list[int], node_port: int) -> dict:
@@ -183,20 +184,22 @@ def traffic(cluster) -> list[dict]:
     return _send_traffic(cluster, seed=1)
 
 
-@pytest.fixture(scope="module")
-def dashboard_queries() -> list[str]:
-    dashboards = pytest.importorskip(
-        "sentimon.dashboards", reason="grafana-foundation-sdk is not installed (the dev extra)"
-    )
-    return sorted({q for queries in dashboards.promql_queries().values() for q in queries})
-
-
 def test_the_targets_carry_the_operators_labels(cluster):
     api = cluster.query('up{job="sentimon"}')
     assert sorted(s["metric"]["pod"] for s in api) == sorted(PODS)
     assert {s["metric"]["namespace"] for s in api} == {"sentimon"}
     (node,) = cluster.query('up{job="node-exporter"}')
     assert node["metric"]["instance"] == "worker-1"
+
+
+def _recorded(cluster: Cluster, record: str) -> list[dict]:
+    """The series of a recording rule, once it has a number."""
+    return wait_until(
+        lambda: has_number(series := cluster.query(record)) and series,
+        45,
+        f"{record} recorded",
+        interval=1,
+    )
 
 
 def test_the_api_recordings_pool_the_replicas_into_one_series_per_job(cluster, traffic):
@@ -206,12 +209,7 @@ def test_the_api_recordings_pool_the_replicas_into_one_series_per_job(cluster, t
         "sentimon:http_request_duration_seconds:p95_5m",
         "sentimon:model_confidence:mean_5m",
     ):
-        result = wait_until(
-            lambda r=record: _has_number(series := cluster.query(r)) and series,
-            45,
-            f"{record} recorded",
-            interval=1,
-        )
+        result = _recorded(cluster, record)
         assert [s["metric"].get("job") for s in result] == ["sentimon"], result
         assert not {"pod", "namespace", "instance"} & set(result[0]["metric"]), result
 
@@ -222,12 +220,7 @@ def test_the_host_recordings_see_node_exporter_under_its_operator_job(cluster):
         "instance:node_memory_used:ratio",
         "instance:node_filesystem_avail:ratio",
     ):
-        result = wait_until(
-            lambda r=record: _has_number(series := cluster.query(r)) and series,
-            45,
-            f"{record} recorded",
-            interval=1,
-        )
+        result = _recorded(cluster, record)
         assert {s["metric"]["job"] for s in result} == {"node-exporter"}
         assert {s["metric"]["instance"] for s in result} == {"worker-1"}
 
@@ -238,36 +231,18 @@ def test_no_alert_fires_for_a_healthy_cluster(cluster, traffic):
 
 
 def test_every_dashboard_query_evaluates(cluster, dashboard_queries):
-    errors = {}
-    for expr in dashboard_queries:
-        response = httpx.get(f"{cluster.prometheus}/api/v1/query", params={"query": expr})
-        if response.status_code != 200 or response.json()["status"] != "success":
-            errors[expr] = response.text
+    errors = query_errors(cluster.prometheus, dashboard_queries)
     assert not errors, errors
 
 
 def test_every_named_panel_shows_data_under_the_operators_labels(
     cluster, dashboard_queries, traffic
 ):
-    panels = {
-        panel: [q for q in dashboard_queries if text in q]
-        for panel, text in {**CORE_PANELS, **SPECIFIED_PANELS}.items()
-    }
-    assert all(panels.values()), [panel for panel, queries in panels.items() if not queries]
     # Fresh traffic: a mean over a 1m window of no requests is 0 / 0, not a number.
     _send_traffic(cluster, seed=3)
-
-    def empty() -> dict[str, str]:
-        return {
-            panel: query
-            for panel, queries in panels.items()
-            for query in queries
-            if not _has_number(cluster.query(query))
-        }
-
-    with contextlib.suppress(TimeoutError):
-        wait_until(lambda: not empty(), 45, "data in every named panel", interval=1)
-    assert not (missing := empty()), f"panels without data: {missing}"
+    panels = {**CORE_PANELS, **SPECIFIED_PANELS}
+    missing = wait_for_panel_data(cluster.query, dashboard_queries, panels)
+    assert not missing, f"panels without data: {missing}"
 
 
 def test_the_instance_variable_lists_every_replica(cluster):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import os
 import re
 import shutil
@@ -13,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import chromium
@@ -20,7 +19,13 @@ import httpx
 import psutil
 import pytest
 import yaml
-from panel_queries import CORE_PANELS, SPECIFIED_PANELS
+from panel_queries import (
+    CORE_PANELS,
+    SPECIFIED_PANELS,
+    has_number,
+    query_errors,
+    wait_for_panel_data,
+)
 from servers import RSYSLOGD, NativeStack, native_stack, start_rsyslog_socket, wait_until
 from typer.testing import CliRunner
 
@@ -236,14 +241,6 @@ def test_up_again_keeps_the_running_processes(stack):
 # ---- the dashboards against the live Prometheus -------------------------------------
 
 
-@pytest.fixture(scope="module")
-def dashboard_queries() -> list[str]:
-    dashboards = pytest.importorskip(
-        "sentimon.dashboards", reason="grafana-foundation-sdk is not installed (the dev extra)"
-    )
-    return sorted({q for queries in dashboards.promql_queries().values() for q in queries})
-
-
 def _send_traffic(stack: NativeStack, seed: int = 1) -> dict:
     """`sentimon traffic` as a user runs it: the normal mix over /predict, /predict/batch and
     /explain with feedback, a share of bad input (4xx), then injected errors (5xx)."""
@@ -269,16 +266,8 @@ def _query(stack: NativeStack, expr: str) -> list[dict]:
     return response.json()["data"]["result"]
 
 
-def _has_number(result: list[dict]) -> bool:
-    return any(math.isfinite(float(sample["value"][1])) for sample in result)
-
-
 def test_every_dashboard_query_evaluates(stack, dashboard_queries):
-    errors = {}
-    for expr in dashboard_queries:
-        response = httpx.get(f"{stack.url('prometheus')}/api/v1/query", params={"query": expr})
-        if response.status_code != 200 or response.json()["status"] != "success":
-            errors[expr] = response.text
+    errors = query_errors(stack.url("prometheus"), dashboard_queries)
     assert not errors, errors
 
 
@@ -287,7 +276,7 @@ def test_core_panels_show_data_after_traffic(stack, dashboard_queries, traffic, 
     queries = [q for q in dashboard_queries if CORE_PANELS[panel] in q]
     assert queries, f"no dashboard query reads {CORE_PANELS[panel]}"
     wait_until(
-        lambda: any(_has_number(_query(stack, q)) for q in queries),
+        lambda: any(has_number(_query(stack, q)) for q in queries),
         45,
         f"data in the {panel} panel ({queries[0]})",
         interval=1,
@@ -295,26 +284,10 @@ def test_core_panels_show_data_after_traffic(stack, dashboard_queries, traffic, 
 
 
 def test_every_query_of_the_specified_panels_shows_data_after_traffic(stack, dashboard_queries):
-    panels = {
-        panel: [q for q in dashboard_queries if text in q]
-        for panel, text in SPECIFIED_PANELS.items()
-    }
-    assert all(panels.values()), [panel for panel, queries in panels.items() if not queries]
     # Fresh traffic: a mean over a 1m window of no requests is 0 / 0, not a number.
     _send_traffic(stack)
-
-    def empty() -> dict[str, str]:
-        return {
-            panel: query
-            for panel, queries in panels.items()
-            for query in queries
-            if not _has_number(_query(stack, query))
-        }
-
-    # On a timeout, the assertion below names the panels and queries still empty.
-    with contextlib.suppress(TimeoutError):
-        wait_until(lambda: not empty(), 45, "data in every specified panel", interval=1)
-    assert not (missing := empty()), f"panels without data: {missing}"
+    missing = wait_for_panel_data(partial(_query, stack), dashboard_queries, SPECIFIED_PANELS)
+    assert not missing, f"panels without data: {missing}"
 
 
 def test_the_generators_bad_input_shows_in_the_4xx_panel_by_route(stack, dashboard_queries):
@@ -339,7 +312,7 @@ def test_rebaseline_makes_the_live_window_the_models_reference(stack, traffic, t
     predictions = 'sum(increase(model_confidence_count{job="sentimon"}[5m]))'
     wait_until(
         lambda: (
-            _has_number(_query(stack, predictions))
+            has_number(_query(stack, predictions))
             and float(_query(stack, predictions)[0]["value"][1]) >= 40
         ),
         45,
@@ -428,7 +401,7 @@ def test_the_console_draws_every_chart_and_lists_a_firing_alert(stack, console_t
     httpx.post(f"{stack.url('alertmanager')}/api/v2/alerts", json=[alert], timeout=10)
     for record in ("feedback", "estimated"):  # the recordings that need the most traffic
         wait_until(
-            lambda r=record: _has_number(_query(stack, f"sentimon:model_accuracy:{r}")),
+            lambda r=record: has_number(_query(stack, f"sentimon:model_accuracy:{r}")),
             60,
             f"sentimon:model_accuracy:{record} recorded",
             interval=1,
