@@ -175,7 +175,7 @@ def test_the_kubernetes_validator_rejects_an_unknown_field():
         kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
 
 
-def _validate_operator_objects(objects: list[dict]) -> list[dict]:
+def _validate_custom_resources(objects: list[dict]) -> list[dict]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not on PATH (apt-get install nodejs)")
@@ -200,7 +200,7 @@ def test_every_operator_object_validates_against_its_crd_schema(rendered):
             "PrometheusRule",
             "AlertmanagerConfig",
         }
-        for result in _validate_operator_objects(operator_objects):
+        for result in _validate_custom_resources(operator_objects):
             assert result["errors"] == [], f"{overlay}: {result}"
 
 
@@ -208,7 +208,7 @@ def test_the_crd_validator_rejects_a_wrong_type():
     """So that the test above can fail."""
     monitor = yaml.safe_load((K8S / "base" / "monitoring" / "servicemonitor.yaml").read_text())
     monitor["spec"]["endpoints"][0]["interval"] = 15  # a duration is a string
-    (result,) = _validate_operator_objects([monitor])
+    (result,) = _validate_custom_resources([monitor])
     assert result["errors"] and "interval" in result["errors"][0]
 
 
@@ -754,7 +754,7 @@ def test_the_keda_component_replaces_the_hpa_with_a_scaled_object(with_keda):
     (prometheus,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
     assert 'job="sentimon"' in prometheus["metadata"]["query"]
     assert f'namespace="{NAMESPACE}"' in prometheus["metadata"]["query"]
-    (result,) = _validate_operator_objects([scaled])
+    (result,) = _validate_custom_resources([scaled])
     assert result["errors"] == [], result
 
 
