@@ -428,3 +428,22 @@ def test_configuring_again_ends_the_setup_it_replaces(configure, streams, tmp_pa
         "to the first",
         "to the second",
     ]
+
+
+@pytest.mark.parametrize("kind", ["directory", "file"])
+def test_a_syslog_path_that_is_no_socket_turns_the_sink_off_with_one_warning(
+    configure, streams, tmp_path, kind
+):
+    # What podman leaves at a missing /dev/log bind source: an empty directory.
+    path = tmp_path / "log"
+    path.mkdir() if kind == "directory" else path.write_text("")
+    setup = configure(level="INFO", syslog_address=str(path))
+    for _ in range(50):
+        logging.getLogger("x").warning("still here")
+    setup.stop()
+    lines = _lines(streams.read().out)
+    warnings = [r["message"] for r in lines if "syslog" in r["message"]]
+    assert len(warnings) == 1 and "syslog sink is off" in warnings[0], warnings
+    assert "a directory" in warnings[0] if kind == "directory" else "not a socket" in warnings[0]
+    assert sum(r["message"] == "still here" for r in lines) == 50
+    assert "syslog" not in setup.health.failures

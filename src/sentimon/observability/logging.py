@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import os
 import queue
+import stat
 import sys
 import threading
 import time
@@ -391,6 +392,28 @@ class LoggingSetup:
         return not self.stuck
 
 
+def _unix_syslog_state(path: str | None) -> tuple[str | None, bool]:
+    """(what to warn about, whether the sink is worth having) for a unix syslog path;
+    (None, True) for UDP. A missing socket may come later (the sink connects again on
+    each burst); a path that is something else, such as the empty directory a container
+    engine makes for a missing /dev/log, never turns into one."""
+    if path is None:
+        return None, True
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return f"syslog socket {path} is not there (yet)", True
+    except OSError as exc:
+        return f"syslog socket {path} unusable, continuing without it: {exc}", False
+    if stat.S_ISSOCK(mode):
+        return None, True
+    kind = "a directory" if stat.S_ISDIR(mode) else "not a socket"
+    return (
+        f"syslog address {path} is {kind}: the syslog sink is off (mount the host's "
+        "syslog socket there, or set SENTIMON_SYSLOG_ADDRESS empty)"
+    ), False
+
+
 def configure_logging(
     *,
     level: str = "INFO",
@@ -419,10 +442,9 @@ def configure_logging(
         except OSError as exc:  # e.g. a host name that does not resolve
             syslog_problem = f"syslog at {syslog_address} unusable, continuing without it: {exc}"
         else:
-            sinks.append(("syslog", syslog, logging.WARNING))
-            if syslog.unix_path and not Path(syslog.unix_path).exists():
-                # The sink connects again on each burst, so syslog may come up later.
-                syslog_problem = f"syslog socket {syslog_address} is not there (yet)"
+            syslog_problem, usable = _unix_syslog_state(syslog.unix_path)
+            if usable:
+                sinks.append(("syslog", syslog, logging.WARNING))
     writers = {name: SinkWriter(name, sink, sink_level, health) for name, sink, sink_level in sinks}
     formatter = JsonLineFormatter()
     health.notice = _last_resort(formatter, writers, health)
