@@ -12,14 +12,23 @@ ARG ONNXRUNTIME_PACKAGE=""
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# The locked dependencies first, in a layer that only a new lock rebuilds (requirements/,
+# docs/development.md). onnxruntime-gpu comes from its own lock; any other package named
+# in ONNXRUNTIME_PACKAGE is installed as given, unlocked.
+COPY requirements/runtime.txt requirements/onnxruntime-gpu.txt ./requirements/
+RUN python -m venv /opt/sentimon \
+    && /opt/sentimon/bin/pip install --require-hashes -r requirements/runtime.txt \
+    && case "${ONNXRUNTIME_PACKAGE}" in \
+         "") ;; \
+         onnxruntime-gpu) /opt/sentimon/bin/pip uninstall -y onnxruntime \
+           && /opt/sentimon/bin/pip install --require-hashes -r requirements/onnxruntime-gpu.txt ;; \
+         *) /opt/sentimon/bin/pip uninstall -y onnxruntime \
+           && /opt/sentimon/bin/pip install "${ONNXRUNTIME_PACKAGE}" ;; \
+       esac
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN python -m venv /opt/sentimon \
-    && /opt/sentimon/bin/pip install . \
-    && if [ -n "${ONNXRUNTIME_PACKAGE}" ]; then \
-         /opt/sentimon/bin/pip uninstall -y onnxruntime \
-         && /opt/sentimon/bin/pip install "${ONNXRUNTIME_PACKAGE}"; \
-       fi
+# --no-deps: the lock above holds every dependency.
+RUN /opt/sentimon/bin/pip install . --no-deps
 
 FROM ${PYTHON_IMAGE}
 # The log directory is readable by others: the collector reads it from a shared volume.

@@ -17,7 +17,7 @@ APT_STACK := prometheus prometheus-alertmanager prometheus-node-exporter
 APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog
 CRD_SCHEMAS := tests/deploy/crd_schemas
 
-.PHONY: help up down demo demo-fast serve install install-test test test-fast lint bench-model clean vendor-uplot
+.PHONY: help up down demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
 
 help:
 	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
@@ -28,6 +28,7 @@ help:
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make test-fast   unit tests only (no servers, no browser)"
 	@echo "make lint        ruff"
+	@echo "make lock        refresh requirements/*.txt, the hashed lock files every install uses (LOCK_ARGS=--upgrade)"
 	@echo "make bench       the API against bare FastAPI over HTTP, the model, start-up (BENCH_ARGS=--quick)"
 	@echo "make bench-model single-text latency and batch throughput of the model"
 	@echo "make vendor-uplot fetch the console's pinned charting library again (npm, checksum checked)"
@@ -73,16 +74,37 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(call apt_install,$(APT_RUN) $(APT_STACK),$(APT_STACK))
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --require-hashes -r requirements/runtime.txt
+	$(BIN)/pip install -q --no-deps -e .
 
 install-test: $(BIN)/python
 	$(call apt_install,$(APT_TEST),$(APT_STACK))
+	@# The lock first: it holds torch's dependencies too, so torch adds only itself.
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[dev,train]"
+	$(BIN)/pip install -q --no-deps -e .
 	@# The Prometheus Operator's CRD schemas for the Kubernetes tests (pinned in its lock file).
 	@if command -v npm >/dev/null; then \
 	  npm ci --prefix $(CRD_SCHEMAS) --no-audit --no-fund --loglevel=error; \
 	else echo "no npm: the CRD schema tests will skip (install Node.js and npm)"; fi
+
+# The lock files (docs/development.md#reproducible-installs), written by a pinned uv. Each
+# keeps its pins unless pyproject.toml asks otherwise; LOCK_ARGS=--upgrade moves them all to
+# the newest releases, LOCK_ARGS="--upgrade-package fastapi" one. dev.txt is resolved first,
+# then runtime.txt within it, so the tests run the versions that ship. TORCH_WHEELS holds
+# the CPU build of requirements/torch.in: its dependencies are locked, not CUDA's.
+UV_VERSION := 0.13.10
+TORCH_WHEELS ?= /opt/wheels
+UV_COMPILE = $(BIN)/uv pip compile --quiet --no-config --universal --python-version 3.11 \
+	--generate-hashes --no-strip-extras --custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock: $(BIN)/python
+	$(BIN)/pip install -q "uv==$(UV_VERSION)"
+	$(UV_COMPILE) pyproject.toml --extra dev --extra train -c requirements/torch.in \
+	  --find-links $(TORCH_WHEELS) --no-emit-package torch -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) requirements/onnxruntime-gpu.in -c requirements/runtime.txt \
+	  -o requirements/onnxruntime-gpu.txt
 
 test: install-test
 	$(BIN)/sentimon stack check
