@@ -32,11 +32,14 @@ RUN /opt/sentimon/bin/pip install . --no-deps
 
 FROM ${PYTHON_IMAGE}
 # The log directory is readable by others: the collector reads it from a shared volume.
+# /run/grafana-secret: Compose's grafana-password writes Grafana's password there, for
+# Grafana (group 0) to read; a new volume takes this owner and mode.
 RUN groupadd --system --gid 10001 sentimon \
     && useradd --system --uid 10001 --gid sentimon --no-create-home \
          --home-dir /nonexistent --shell /usr/sbin/nologin sentimon \
     && install -d -o sentimon -g sentimon -m 0755 /var/log/sentimon \
-    && install -d -o sentimon -g sentimon -m 0700 /var/lib/sentimon
+    && install -d -o sentimon -g sentimon -m 0700 /var/lib/sentimon \
+    && install -d -o sentimon -g 0 -m 0750 /run/grafana-secret
 COPY --from=build /opt/sentimon /opt/sentimon
 COPY models/sentimon-bilstm /opt/sentimon/models/sentimon-bilstm
 ENV PATH=/opt/sentimon/bin:${PATH} \

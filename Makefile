@@ -14,14 +14,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUN := python3 python3-venv python3-pip ca-certificates curl
 # The native stack's binaries (Loki, Alloy and Grafana come from Grafana's apt repository).
 APT_STACK := prometheus prometheus-alertmanager prometheus-node-exporter
-APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog
+# Compose where no Docker engine runs: Debian's podman (runc, netavark and aardvark-dns for
+# DNS by service name), and debootstrap for the base images no registry gives.
+APT_PODMAN := podman runc netavark aardvark-dns catatonit
+APT_COMPOSE := debootstrap
+APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog $(APT_PODMAN) $(APT_COMPOSE)
 CRD_SCHEMAS := tests/deploy/crd_schemas
 
-.PHONY: help up down demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
+.PHONY: help up down compose-up compose-down install-compose apt-podman demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
 
 help:
 	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
 	@echo "make down        stop a stack started with SENTIMON_STACK_DETACH=1 make up"
+	@echo "make compose-up  the same stack as containers (deploy/compose.yaml; Docker, else podman)"
+	@echo "make compose-down stop the containers, keep their data volumes"
 	@echo "make serve       only the API on :8000"
 	@echo "make demo        the alert drill: stack up with faults on, alerts from calm to firing to resolved"
 	@echo "make demo-fast   the same in about a minute (rules and routes with every wait divided by 20)"
@@ -38,6 +44,25 @@ up: install
 
 down:
 	$(BIN)/sentimon stack down
+
+# Docker where its daemon answers; otherwise Debian's podman, set up by `sentimon compose`
+# from deploy/podman/containers.conf (nothing system-wide changes).
+# (The native stack's binaries are not needed: Prometheus and the rest run in containers.)
+install-compose: $(BIN)/python
+	$(call apt_install,$(APT_RUN) $(APT_COMPOSE))
+	@if command -v docker >/dev/null && docker version 2>/dev/null | grep -q '^Server: Docker'; then :; else \
+	  $(MAKE) --no-print-directory apt-podman; fi
+	$(BIN)/pip install -q --require-hashes -r requirements/runtime.txt -r requirements/compose.txt
+	$(BIN)/pip install -q --no-deps -e .
+
+apt-podman:
+	$(call apt_install,$(APT_PODMAN))
+
+compose-up: install-compose
+	$(BIN)/sentimon compose up
+
+compose-down:
+	$(BIN)/sentimon compose down
 
 demo: install
 	$(BIN)/sentimon demo
@@ -105,6 +130,7 @@ lock: $(BIN)/python
 	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
 	$(UV_COMPILE) requirements/onnxruntime-gpu.in -c requirements/runtime.txt \
 	  -o requirements/onnxruntime-gpu.txt
+	$(UV_COMPILE) requirements/compose.in -c requirements/dev.txt -o requirements/compose.txt
 
 test: install-test
 	$(BIN)/sentimon stack check

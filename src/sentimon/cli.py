@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from sentimon.compose.command import compose_app
 from sentimon.console.command import console_command
 from sentimon.demo.command import demo_command
 from sentimon.model.training.command import train_command
@@ -81,6 +82,7 @@ app.command("train")(train_command)
 app.command("traffic")(traffic_command)
 
 app.add_typer(stack_app, name="stack")
+app.add_typer(compose_app, name="compose")
 app.add_typer(quality_app, name="quality")
 app.command("demo")(demo_command)
 app.command("console")(console_command)

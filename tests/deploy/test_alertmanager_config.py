@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ALERTMANAGER = ROOT / "deploy" / "alertmanager"
 CONFIG = ALERTMANAGER / "alertmanager.yml"
 RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
-WEBHOOK_URL = "http://127.0.0.1:9095/alerts"  # `sentimon alerts listen`, both modes
+# `sentimon alerts listen`: Compose's alert-receiver service (native mode renders its own).
+WEBHOOK_URL = "http://alert-receiver:9095/alerts"
 
 
 def _config() -> dict:
