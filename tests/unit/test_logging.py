@@ -403,7 +403,9 @@ def test_each_line_carries_its_own_second_when_seconds_interleave():
     # The writer thread formats queued lines from the second before while the event loop
     # formats this second's: the cached second must never lend one line another's.
     for created in (1_700_000_000.25, 1_700_000_001.5, 1_700_000_000.75):
-        line = json.loads(formatter.line(logging.INFO, PendingLine(created, "x", "m", None, {})))
+        line = json.loads(
+            formatter.line(logging.INFO, PendingLine(created, "x", "m", None, None, {}))
+        )
         whole, millis = divmod(round(created * 1000), 1000)
         expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
         assert line["ts"] == expected

@@ -28,6 +28,7 @@ from sentimon.feedback.intake import FeedbackIntake
 from sentimon.feedback.key import FeedbackKeyError, load_key
 from sentimon.feedback.token import FeedbackSigner
 from sentimon.model.runtime import Predictor
+from sentimon.observability.exemplars import ExemplarStore
 from sentimon.observability.exposition import MetricsExposition
 from sentimon.observability.http_metrics import HttpMetrics
 from sentimon.observability.logging import LoggingSetup, configure_logging
@@ -158,7 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     log_setup = start_logging(settings, per_process_file=settings.workers > 1)
     app.state.logging = log_setup
     registry = CollectorRegistry()
-    metrics = ServiceMetrics(registry) if settings.metrics_enabled else None
+    # Several workers: prometheus_client's multiprocess mode keeps no exemplars; ours does.
+    multiprocess_dir = settings.prometheus_multiproc_dir
+    exemplars = ExemplarStore(multiprocess_dir) if multiprocess_dir is not None else None
+    metrics = ServiceMetrics(registry, exemplars) if settings.metrics_enabled else None
     app.state.metrics = metrics
     app.state.exposition = MetricsExposition(registry, settings.prometheus_multiproc_dir)
     if metrics is not None:
@@ -182,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(MetricsPortRouter, metrics_port=settings.metrics_port)
     app.add_middleware(
         RequestMiddleware,
-        metrics=HttpMetrics(registry) if metrics is not None else None,
+        metrics=HttpMetrics(registry, exemplars) if metrics is not None else None,
         in_progress=metrics.http_inprogress if metrics is not None else None,
         access_log=log_setup.line_writer(access_logger) if settings.access_log else None,
     )

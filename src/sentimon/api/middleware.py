@@ -19,7 +19,8 @@ from prometheus_client import Gauge
 from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sentimon.observability.context import request_id_var
+from sentimon.observability.context import request_id_var, trace_id_var
+from sentimon.observability.exemplars import request_exemplar
 from sentimon.observability.http_metrics import HttpMetrics, content_length, route_template
 from sentimon.observability.logging import LineWriter
 
@@ -36,6 +37,11 @@ CLIENT_CLOSED = 499
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+# W3C Trace Context: version-traceid-parentid-flags. A later version may append fields.
+TRACEPARENT_HEADER = b"traceparent"
+_TRACEPARENT = re.compile(rb"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?")
+# The response tells the caller which trace its request joined (only when it brought one).
+TRACE_ID_HEADER = b"x-trace-id"
 
 # The fields a route may set on its request's record, in the order the log line shows them.
 _ROUTE_FIELDS = (
@@ -58,6 +64,7 @@ class RequestRecord:
     `scope["state"]["record"]`; routes fill in the fields they know (left None: not logged)."""
 
     request_id: str
+    trace_id: str | None = None  # from the request's traceparent, never invented
     texts: int | None = None
     text_chars: int | None = None
     text_hash: str | None = None
@@ -109,11 +116,28 @@ def _new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def _incoming_request_id(scope: Scope) -> str | None:
+def _incoming_ids(scope: Scope) -> tuple[str | None, str | None]:
+    """(the client's X-Request-ID, the trace id of its traceparent), each when valid."""
+    request_id = trace_id = None
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER:
-            return value.decode("ascii") if _VALID_REQUEST_ID.fullmatch(value) else None
-    return None
+            if request_id is None and _VALID_REQUEST_ID.fullmatch(value):
+                request_id = value.decode("ascii")
+        elif name == TRACEPARENT_HEADER and trace_id is None:
+            trace_id = _trace_id(value)
+    return request_id, trace_id
+
+
+def _trace_id(traceparent: bytes) -> str | None:
+    """The trace id of a valid traceparent; None for a malformed one, as the
+    specification asks (version ff and all-zero ids are invalid)."""
+    match = _TRACEPARENT.fullmatch(traceparent.strip())
+    if match is None:
+        return None
+    version, trace, parent, rest = match.groups()
+    if version == b"ff" or (version == b"00" and rest) or trace == b"0" * 32 or parent == b"0" * 16:
+        return None
+    return trace.decode("ascii")
 
 
 class RequestMiddleware:
@@ -145,10 +169,15 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        record = RequestRecord(_incoming_request_id(scope) or _new_request_id())
+        request_id, trace_id = _incoming_ids(scope)
+        record = RequestRecord(request_id or _new_request_id(), trace_id)
         scope.setdefault("state", {})["record"] = record
         token = request_id_var.set(record.request_id)
-        header = (REQUEST_ID_HEADER, record.request_id.encode())
+        headers = [(REQUEST_ID_HEADER, record.request_id.encode())]
+        trace_token = None
+        if trace_id is not None:
+            trace_token = trace_id_var.set(trace_id)
+            headers.append((TRACE_ID_HEADER, trace_id.encode()))
         status, response_headers = 500, []
         response_started = response_done = False
 
@@ -163,7 +192,7 @@ class RequestMiddleware:
             nonlocal status, response_headers, response_started, response_done
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
-                response_headers = message["headers"] = [*message.get("headers", ()), header]
+                response_headers = message["headers"] = [*message.get("headers", ()), *headers]
             try:
                 await send(message)
             except (OSError, ClientDisconnect):
@@ -206,10 +235,13 @@ class RequestMiddleware:
                     seconds,
                     content_length(scope["headers"]),
                     content_length(response_headers),
+                    request_exemplar(record.request_id, record.trace_id),
                 )
             if self.access_log is not None:
                 self._log(scope, record, status, seconds, quiet)
             request_id_var.reset(token)
+            if trace_token is not None:
+                trace_id_var.reset(trace_token)
 
     def _log(
         self, scope: Scope, record: RequestRecord, status: int, seconds: float, quiet: bool

@@ -3,3 +3,5 @@
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The W3C trace id of a request that came with a traceparent header; None for the others.
+trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)

@@ -13,17 +13,12 @@ import re
 from pathlib import Path
 
 import psutil
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    PlatformCollector,
-    ProcessCollector,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from sentimon.observability.exemplars import WithExemplars, worker_files
 from sentimon.observability.gpu import gpu_collector
 from sentimon.observability.workers import WorkerRestartsCollector
 
@@ -92,20 +87,27 @@ class MetricsExposition:
             if self.gpu is not None:
                 registry.register(self.gpu)
 
-    def render(self) -> tuple[bytes, str]:
+    def render(self, accept: str | None = None) -> tuple[bytes, str]:
+        """The payload in the format the scraper asks for: OpenMetrics (with exemplars)
+        when its Accept header names it, as Prometheus's does; else the text format."""
+        encode, content_type = choose_encoder(accept or "")
         if self.multiprocess_dir is None:
-            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+            return encode(self.registry), content_type
         self._forget_dead_workers()
         scrape = CollectorRegistry()
-        multiprocess.MultiProcessCollector(scrape, path=str(self.multiprocess_dir))
+        summed = multiprocess.MultiProcessCollector(None, path=str(self.multiprocess_dir))
+        scrape.register(WithExemplars(summed, self.multiprocess_dir))
         scrape.register(WorkerProcessCollector(self.multiprocess_dir))
         scrape.register(self.restarts)
         if self.gpu is not None:
             scrape.register(self.gpu)
-        return generate_latest(scrape), CONTENT_TYPE_LATEST
+        return encode(scrape), content_type
 
     def _forget_dead_workers(self) -> None:
-        """Drop live-gauge files of workers that died without a clean shutdown."""
+        """Drop live-gauge and exemplar files of workers that died without a clean shutdown."""
         for pid in _worker_pids(self.multiprocess_dir):
             if not _alive(pid):
                 multiprocess.mark_process_dead(pid, str(self.multiprocess_dir))
+        for pid, path in worker_files(self.multiprocess_dir).items():
+            if not _alive(pid):
+                path.unlink(missing_ok=True)

@@ -15,18 +15,24 @@ from prometheus_fastapi_instrumentator.routing import get_route_name
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
+from sentimon.observability.exemplars import ExemplarStore
 from sentimon.observability.metrics import HTTP_BYTES_BUCKETS, HTTP_SECONDS_BUCKETS
 
 # Paths no route matches (scanners, typos) share one label value, so they cannot
 # blow up the number of series.
 UNMATCHED = "none"
 _LABELS = ("handler", "method", "status")
+DURATION = "http_request_duration_seconds"
 
 
 class HttpMetrics:
-    """The four request metrics, on the registry given."""
+    """The four request metrics, on the registry given; with an ExemplarStore (several
+    workers) the duration's exemplars go there instead of to prometheus_client."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, exemplars: ExemplarStore | None = None) -> None:
+        self.exemplars = exemplars
+        if exemplars is not None:
+            exemplars.track(DURATION, HTTP_SECONDS_BUCKETS)
         self.requests = Counter(
             "http_requests_total",
             "Total number of requests by method, status and handler.",
@@ -34,7 +40,7 @@ class HttpMetrics:
             registry=registry,
         )
         self.duration = Histogram(
-            "http_request_duration_seconds",
+            DURATION,
             "Duration of HTTP requests in seconds",
             _LABELS,
             buckets=HTTP_SECONDS_BUCKETS,
@@ -57,7 +63,12 @@ class HttpMetrics:
         self._children: dict[tuple[str, str, str], tuple] = {}
 
     def observe(
-        self, labels: tuple[str, str, str], seconds: float, request_bytes: int, response_bytes: int
+        self,
+        labels: tuple[str, str, str],
+        seconds: float,
+        request_bytes: int,
+        response_bytes: int,
+        exemplar: dict[str, str] | None = None,
     ) -> None:
         children = self._children.get(labels)
         if children is None:
@@ -67,7 +78,12 @@ class HttpMetrics:
             )
         requests, duration, request_size, response_size = children
         requests.inc()
-        duration.observe(seconds)
+        if self.exemplars is None:
+            duration.observe(seconds, exemplar)
+        else:
+            duration.observe(seconds)
+            if exemplar is not None:
+                self.exemplars.record(DURATION, labels, seconds, exemplar)
         request_size.observe(request_bytes)
         response_size.observe(response_bytes)
 

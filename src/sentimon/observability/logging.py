@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from pythonjsonlogger.orjson import OrjsonFormatter
 
-from sentimon.observability.context import request_id_var
+from sentimon.observability.context import request_id_var, trace_id_var
 from sentimon.observability.log_sinks import (
     Flushed,
     LineSink,
@@ -82,6 +82,7 @@ class PendingLine(NamedTuple):
     name: str
     message: str
     request_id: str | None
+    trace_id: str | None
     fields: dict
 
 
@@ -114,6 +115,7 @@ class JsonLineFormatter(OrjsonFormatter):
         name: str,
         message: str,
         request_id: str | None,
+        trace_id: str | None,
     ) -> dict:
         """The fields every line starts with."""
         data = {
@@ -124,6 +126,8 @@ class JsonLineFormatter(OrjsonFormatter):
         }
         if request_id is not None:
             data["request_id"] = request_id
+        if trace_id is not None:  # only for requests that came with a traceparent
+            data["trace_id"] = trace_id
         data["pid"] = self._pid
         return data
 
@@ -135,6 +139,7 @@ class JsonLineFormatter(OrjsonFormatter):
             record.name,
             record.getMessage(),
             request_id_var.get(),
+            trace_id_var.get(),
         )
         skip = self._skip_fields
         for key, value in record.__dict__.items():
@@ -156,6 +161,7 @@ class JsonLineFormatter(OrjsonFormatter):
             pending.name,
             pending.message,
             pending.request_id,
+            pending.trace_id,
         )
         data |= pending.fields
         return self.serialize_log_record(data)
@@ -203,7 +209,9 @@ class _FrontHandler(logging.handlers.QueueHandler):
         if self.observer is not None:
             self.observer.count_line(logging.getLevelName(level))
         if not self._full(level):
-            pending = PendingLine(time.time(), name, message, request_id_var.get(), fields)
+            pending = PendingLine(
+                time.time(), name, message, request_id_var.get(), trace_id_var.get(), fields
+            )
             self.queue.put_nowait((level, pending))
 
     def prepare(self, record: logging.LogRecord) -> tuple[int, str]:  # type: ignore[override]
@@ -506,7 +514,9 @@ def _last_resort(
     straight to stderr, past the queue, which may be what is full; stderr's own to stdout."""
 
     def notice(level: int, message: str, fields: dict, about: str | None) -> None:
-        text = formatter.line(level, PendingLine(time.time(), __name__, message, None, fields))
+        text = formatter.line(
+            level, PendingLine(time.time(), __name__, message, None, None, fields)
+        )
         writers["stdout" if about == "stderr" else "stderr"].put([(level, text)])
         health.count_line(level)
 

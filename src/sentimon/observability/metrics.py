@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 
 from sentimon.model.runtime import Prediction
 from sentimon.model.tokenizer import Encoded
+from sentimon.observability.exemplars import ExemplarStore, current_exemplar
 
 # 25 microseconds to 1 second: the model runs in about 0.1 ms, so the default
 # buckets (5 ms and up) would put every observation in the first one.
@@ -23,17 +24,22 @@ HTTP_SECONDS_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05,
     0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0,
 )  # fmt: skip
+INFERENCE = "model_inference_duration_seconds"
 CONFIDENCE_BUCKETS = tuple(round(0.05 * i, 2) for i in range(1, 21))
 TOKEN_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 RATIO_BUCKETS = (0.0, *CONFIDENCE_BUCKETS)
 
 
 class ModelMetrics:
-    """Model metrics; implements the runtime's InferenceObserver."""
+    """Model metrics; implements the runtime's InferenceObserver. The inference time's
+    exemplars go to prometheus_client, or to an ExemplarStore with several workers."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, exemplars: ExemplarStore | None = None) -> None:
+        self.exemplars = exemplars
+        if exemplars is not None:
+            exemplars.track(INFERENCE, MODEL_SECONDS_BUCKETS)
         self.inference_seconds = Histogram(
-            "model_inference_duration_seconds",
+            INFERENCE,
             "Time onnxruntime took for one batch (a single /predict is a batch of one).",
             ["model", "version", "device"],
             buckets=MODEL_SECONDS_BUCKETS,
@@ -91,6 +97,7 @@ class ModelMetrics:
     def bind(self, *, model: str, version: str, device: str, framework: str = "onnx") -> None:
         """Fix the label values for the model now loaded, so the hot path skips label lookups."""
         self.info.labels(model, version, framework, device).set(1)
+        self._inference_labels = (model, version, device)
         self._bound = (
             model,
             self.inference_seconds.labels(model, version, device),
@@ -112,7 +119,16 @@ class ModelMetrics:
         if self._bound is None:
             raise RuntimeError("ModelMetrics.bind() must be called before observing")
         model, inference, preprocess, confidence, tokens, unknown, by_label = self._bound
-        inference.observe(inference_seconds)
+        # The request this batch answers (its id is in context, in the thread pool too).
+        exemplar = current_exemplar()
+        if self.exemplars is None:
+            inference.observe(inference_seconds, exemplar)
+        else:
+            inference.observe(inference_seconds)
+            if exemplar is not None:
+                self.exemplars.record(
+                    INFERENCE, self._inference_labels, inference_seconds, exemplar
+                )
         preprocess.observe(preprocess_seconds)
         for enc, p in zip(encoded, predictions, strict=True):
             confidence.observe(p.confidence)
@@ -200,11 +216,12 @@ class LogMetrics:
 class ServiceMetrics:
     """Everything on one registry: model, feedback, HTTP in-progress, logs."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, exemplars: ExemplarStore | None = None) -> None:
         # *_created series would double the series count and no rule or panel reads them.
         disable_created_metrics()
         self.registry = registry
-        self.model = ModelMetrics(registry)
+        self.exemplars = exemplars
+        self.model = ModelMetrics(registry, exemplars)
         self.feedback = FeedbackMetrics(registry)
         self.http_inprogress = Gauge(
             "http_requests_inprogress",

@@ -89,6 +89,8 @@ def _prometheus_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]
         f"--storage.tsdb.path={layout.data('prometheus')}",
         f"--web.listen-address={_listen(s.prometheus_port)}",
         f"--web.external-url=http://127.0.0.1:{s.prometheus_port}/",
+        # The request ids on the latency buckets (docs/metrics.md#exemplars); 2.42 and 3.x.
+        "--enable-feature=exemplar-storage",
     ]
 
 
