@@ -12,6 +12,7 @@ import typer
 from sentimon.compose.command import compose_app
 from sentimon.console.command import console_command
 from sentimon.demo.command import demo_command
+from sentimon.logs.command import logs_command
 from sentimon.model.training.command import train_command
 from sentimon.quality.command import quality_app
 from sentimon.settings import Settings
@@ -86,6 +87,7 @@ app.add_typer(compose_app, name="compose")
 app.add_typer(quality_app, name="quality")
 app.command("demo")(demo_command)
 app.command("console")(console_command)
+app.command("logs")(logs_command)
 
 alerts_app = typer.Typer(help="Alert delivery.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")

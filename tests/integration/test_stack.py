@@ -266,6 +266,42 @@ def _query(stack: NativeStack, expr: str) -> list[dict]:
     return response.json()["data"]["result"]
 
 
+def _exemplars(stack: NativeStack, metric: str) -> list[dict]:
+    """The exemplars Prometheus keeps on a histogram's buckets over the last 10 minutes."""
+    now = time.time()
+    response = httpx.get(
+        f"{stack.url('prometheus')}/api/v1/query_exemplars",
+        params={"query": f'{metric}_bucket{{job="sentimon"}}', "start": now - 600, "end": now},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return [e for series in response.json()["data"] for e in series["exemplars"]]
+
+
+@pytest.mark.parametrize(
+    "metric", ["http_request_duration_seconds", "model_inference_duration_seconds"]
+)
+def test_prometheus_keeps_the_request_ids_of_both_histograms(stack, traffic, metric):
+    """Scraped in OpenMetrics (exemplar storage on), each exemplar names a request whose
+    log lines are in the API's log file."""
+    exemplars = wait_until(
+        lambda: _exemplars(stack, metric), 60, f"exemplars of {metric} in Prometheus", 2
+    )
+    request_id = exemplars[-1]["labels"]["request_id"]
+    # `sentimon logs` finds them where the stack writes them.
+    shown = subprocess.run(
+        [sys.executable, "-m", "sentimon", "logs", "--request-id", request_id, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**stack.env, "SENTIMON_LOG_DIR": str(stack.state_dir / "logs" / "sentimon")},
+    )
+    assert shown.returncode == 0, shown.stderr
+    lines = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert lines and {line["request_id"] for line in lines} == {request_id}
+    assert any(line["logger"] == "sentimon.access" for line in lines)  # its access line
+
+
 def test_every_dashboard_query_evaluates(stack, dashboard_queries):
     errors = query_errors(stack.url("prometheus"), dashboard_queries)
     assert not errors, errors
