@@ -422,26 +422,6 @@ def test_logql_selects_sentimon_streams_by_label():
         assert expr.count("{") >= 1 and "request_id=" not in expr.split("}")[0]
 
 
-def test_every_logs_panel_filters_by_service_and_level(dashboards):
-    variables = {v["name"]: v for v in dashboards["logs"]["templating"]["list"]}
-    for name in ("service", "level"):
-        variable = variables[name]
-        assert variable["datasource"]["uid"] == "loki"
-        assert f", {name})" in variable["query"] or variable["query"] == f"label_values({name})"
-        assert variable["multi"] and variable["includeAll"]
-    loki_exprs = [
-        target["expr"]
-        for panel, target in iter_targets(dashboards["logs"])
-        if (target.get("datasource") or panel["datasource"])["uid"] == "loki"
-    ]
-    assert loki_exprs
-    for expr in loki_exprs:
-        selector = expr[expr.index("{") : expr.index("}")]
-        assert 'service=~"$service"' in selector and 'level=~"(?i)$level"' in selector, expr
-        # Valid with both drop-downs at All (`.*`): one matcher that never matches empty.
-        assert 'job=~".+"' in selector or re.search(r'\w+="\w', selector), expr
-
-
 def test_host_panels_colour_at_the_host_alerts_warning_and_critical(dashboards):
     lines = alert_lines()
     expected = {

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from logql import parse_selector, selects
 
 from sentimon.stack.components import COMPONENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOKI = ROOT / "deploy/loki/loki.yml"
 ALLOY = ROOT / "deploy/collector/config.alloy"
+K8S_ALLOY = ROOT / "deploy/k8s/alloy/config.alloy"
+# The level label's one vocabulary (the Logs dashboard's level drop-down lists the same).
+LEVELS = ("debug", "info", "warning", "error", "critical")
 COMPOSE = ROOT / "deploy/compose.yaml"
 
 _ENV_REF = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
@@ -210,7 +214,7 @@ def test_alloy_sets_job_service_stream_and_level_but_never_request_id_as_a_label
     for body in re.findall(r"stage\.labels\s*\{(.*?)\}\s*\}", alloy, re.S):
         assert "request_id" not in body
     metadata = re.findall(r"stage\.structured_metadata\s*\{(.*?)\}\s*\}", alloy, re.S)
-    assert metadata and "request_id" in metadata[0]
+    assert metadata and "request_id" in metadata[0] and "trace_id" in metadata[0]
     assert 'values = ["filename"]' in alloy  # one stream per worker pid otherwise
 
 
@@ -290,3 +294,83 @@ def test_the_host_syslog_file_gives_the_identifier_as_service(alloy, line, servi
     assert match and match["service"] == service and match["message"] == message
     source = components(alloy)[("local.file_match", "host_syslog")]
     assert 'sys.env("HOST_SYSLOG_FILE")' in source  # empty: no file, the journal only
+
+
+# ---- one level vocabulary ------------------------------------------------------------------
+
+
+def blocks(body: str, kind: str) -> list[str]:
+    """The bodies of the `kind { ... }` blocks in `body`, in order."""
+    bare, found = without_strings(body), []
+    for match in re.finditer(rf"{re.escape(kind)}\s*\{{", bare):
+        depth = 1
+        for j, char in enumerate(bare[match.end() :]):
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth == 0:
+                found.append(body[match.end() : match.end() + j])
+                break
+    return found
+
+
+def level_after_the_collector(text: str, level: str | None) -> str | None:
+    """The level label a line leaves with, as loki.process "levels" relabels it: each
+    stage.match in order, setting the label (static_labels) or dropping it (label_drop)."""
+    labels = {"job": "sentimon"} | ({"level": level} if level is not None else {})
+    for block in blocks(components(text)[("loki.process", "levels")], "stage.match"):
+        if not selects(parse_selector(_alloy_string(block, "selector")), labels):
+            continue
+        if static := re.search(r'stage\.static_labels\s*\{\s*values = \{level = "(\w+)"\}', block):
+            labels["level"] = static.group(1)
+        else:
+            assert re.search(r'stage\.label_drop\s*\{\s*values = \["level"\]', block), block
+            labels.pop("level", None)
+    return labels.get("level")
+
+
+@pytest.mark.parametrize("path", [ALLOY, K8S_ALLOY], ids=["compose-native", "kubernetes"])
+@pytest.mark.parametrize(
+    ("written", "label"),
+    [
+        # sentimon's JSON (and the alert receiver's, the console's)
+        *[(name.upper(), name) for name in LEVELS],
+        # the Go components' logfmt, and the slog-based releases'
+        ("debug", "debug"),
+        ("info", "info"),
+        ("warn", "warning"),
+        ("error", "error"),
+        ("WARN", "warning"),
+        # the journal's priorities
+        ("emerg", "critical"),
+        ("alert", "critical"),
+        ("crit", "critical"),
+        ("err", "error"),
+        ("warning", "warning"),
+        ("notice", "info"),
+        # others Grafana reads as these levels (its LogLevel), and Go's fatal and panic
+        ("eror", "error"),
+        ("dbug", "debug"),
+        ("trace", "debug"),
+        ("fatal", "critical"),
+        ("panic", "critical"),
+        # a word outside the vocabulary leaves without a level label; no level stays none
+        ("verbose", None),
+        (None, None),
+    ],
+)
+def test_every_stream_leaves_with_one_level_vocabulary(path, written, label):
+    assert level_after_the_collector(strip_comments(path.read_text()), written) == label
+
+
+@pytest.mark.parametrize("path", [ALLOY, K8S_ALLOY], ids=["compose-native", "kubernetes"])
+def test_every_line_passes_the_levels_stage_on_its_way_to_loki(path):
+    defined = components(strip_comments(path.read_text()))
+    for (kind, label), body in defined.items():
+        sends = "loki.write." in without_strings(body)
+        assert sends is ((kind, label) == ("loki.process", "levels")), f"{kind} {label}"
+    given = re.findall(r'values = \{level = "(\w+)"\}', defined[("loki.process", "levels")])
+    assert sorted(given) == sorted(LEVELS)  # each level once, and no other
+
+
+def test_both_collectors_share_the_levels_stage():
+    compose, k8s = (components(strip_comments(p.read_text())) for p in (ALLOY, K8S_ALLOY))
+    assert compose[("loki.process", "levels")] == k8s[("loki.process", "levels")]

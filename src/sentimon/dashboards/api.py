@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from sentimon.dashboards import signals
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import heatmap_panel, stat_panel, timeseries_panel
-from sentimon.dashboards.queries import prom, prom_heatmap, quantiles
+from sentimon.dashboards.queries import EXEMPLARS_HINT, prom, prom_heatmap, quantiles
 from sentimon.dashboards.variables import instance_variable, query_variable
 from sentimon.queries.promql import INSTANCE, increase, mean, rate, series, total
 
@@ -19,8 +19,13 @@ _IN_PROGRESS = total(series("http_requests_inprogress", INSTANCE))
 _DURATION = "http_request_duration_seconds"
 
 
-def _by_route(title: str, expr: str, unit: str) -> timeseries.Panel:
-    return timeseries_panel(title, [prom(expr, "{{handler}}")], unit=unit)
+def _by_route(title: str, expr: str, unit: str, *, exemplars: bool = False) -> timeseries.Panel:
+    return timeseries_panel(
+        title,
+        [prom(expr, "{{handler}}", exemplars=exemplars)],
+        unit=unit,
+        description=EXEMPLARS_HINT if exemplars else "",
+    )
 
 
 def _answered(status: str, by: str = "") -> str:
@@ -70,10 +75,11 @@ def _mean_latency() -> timeseries.Panel:
 def _latency_heatmap() -> heatmap.Panel:
     return heatmap_panel(
         "Response time distribution",
-        prom_heatmap(total(increase(f"{_DURATION}_bucket", _SEL), by="le")),
+        prom_heatmap(total(increase(f"{_DURATION}_bucket", _SEL), by="le"), exemplars=True),
         unit="s",
         description="Requests per duration bucket (100 µs to 10 s) over time: two bands are "
-        "two kinds of request (a fast route and a slow one, or a cache and a miss).",
+        "two kinds of request (a fast route and a slow one, or a cache and a miss). "
+        + EXEMPLARS_HINT,
     )
 
 
@@ -148,8 +154,15 @@ def build() -> Dashboard:
             row(
                 "Latency",
                 [
-                    signals.latency_quantiles("Latency p50 / p95 / p99", _SEL, (0.5, 0.95, 0.99)),
-                    _by_route("p95 latency by route", signals.latency(0.95, _SEL, "handler"), "s"),
+                    signals.latency_quantiles(
+                        "Latency p50 / p95 / p99", _SEL, (0.5, 0.95, 0.99), exemplars=True
+                    ),
+                    _by_route(
+                        "p95 latency by route",
+                        signals.latency(0.95, _SEL, "handler"),
+                        "s",
+                        exemplars=True,
+                    ),
                 ],
                 [_mean_latency(), _latency_heatmap()],
             ),

@@ -4,8 +4,13 @@ filtered by service and level, with a request-id search."""
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import logs
-from grafana_foundation_sdk.builders.dashboard import Dashboard, QueryVariable, TextBoxVariable
-from grafana_foundation_sdk.models.dashboard import VariableRefresh, VariableSort
+from grafana_foundation_sdk.builders.dashboard import (
+    CustomVariable,
+    Dashboard,
+    QueryVariable,
+    TextBoxVariable,
+)
+from grafana_foundation_sdk.models.dashboard import VariableOption, VariableRefresh, VariableSort
 
 from sentimon.dashboards.layout import row, sentimon_dashboard
 from sentimon.dashboards.panels import logs_panel, timeseries_panel
@@ -13,35 +18,72 @@ from sentimon.dashboards.queries import LOKI, loki, prom
 from sentimon.queries.promql import SENTIMON_JOB, rate, total
 
 UID = "sentimon-logs"
+# The text box an exemplar's or a log line's link fills in (?var-request_id=...): the
+# links provisioned in deploy/grafana/provisioning/datasources/datasources.yml name it.
+REQUEST_ID = "request_id"
 
-# Every stream has a job, so the selector stays valid when both drop-downs say All (`.*`).
-# Levels are matched without case: sentimon writes INFO, the collector lowercases the
-# other components' levels, the journal has its own words (err, warning).
-_SELECTED = 'job=~".+", service=~"$service", level=~"(?i)$level"'
+# The level label's one vocabulary, least severe first: the collector maps every source's
+# words onto these (loki.process "levels" in deploy/collector/config.alloy): sentimon's
+# INFO, the Go components' warn, the journal's err and crit, ...
+LEVELS = ("debug", "info", "warning", "error", "critical")
+_ERROR_LEVELS = 'level=~"error|critical"'
+
+# A selector Loki accepts whatever the drop-downs say: with both at All (`.*`), service and
+# level match the empty string, and Loki refuses a selector all of whose matchers do;
+# job=~".+" never does, and every stream has a job.
+_SELECTED = 'job=~".+", service=~"$service", level=~"$level"'
 # sentimon writes each line to several streams: stdout holds every INFO-and-above line
 # once, stderr every WARNING-and-above line once; the components write each line to one
 # stream. stdout, not the file: every mode has it (no file in Kubernetes, nor for Compose's
 # GPU API), and the file differs only by DEBUG lines.
 _ONCE_PER_LINE = '| service!="sentimon" or stream="stdout"'
 _ERRORS_ONCE = '| service!="sentimon" or stream="stderr"'
+# The text boxes, as line filters. The request id is a line filter, not the exact
+# structured-metadata filter `| request_id="$request_id"`: with the box empty, that one
+# keeps only the lines without a request id (an absent label equals ""), and LogQL has no
+# filter that turns itself off when a variable is empty. `|= ""` keeps every line; `|= "<id>"`
+# keeps the lines that hold the id: the request's JSON lines in every stream, tracebacks
+# included, and with a W3C trace id in the box, the lines of that trace (their `trace_id`).
+# A client's short X-Request-ID (`req-1`) also finds longer ids that contain it (`req-10`).
+_FILTERS = f'|= "${REQUEST_ID}" |~ "(?i)$search"'
 ERROR_LINES = (
-    f'sum by (service, level) (count_over_time({{{_SELECTED}, stream=~"stdout|stderr"}}'
-    f' | level=~"(?i)(error|critical|fatal)" {_ERRORS_ONCE} [$__interval]))'
+    f"sum by (service, level) (count_over_time({{{_SELECTED}, {_ERROR_LEVELS},"
+    f' stream=~"stdout|stderr"}} {_FILTERS} {_ERRORS_ONCE} [$__interval]))'
 )
-# Line filters take the text boxes as they are; empty boxes match every line.
-_FILTERS = '|= "$request_id" |~ "(?i)$search"'
 
 
-def _label_variable(name: str, label: str, query: str, description: str) -> QueryVariable:
-    """A multi-select of one Loki label's values, with All as the regex `.*`."""
+def _service_variable() -> QueryVariable:
+    """A multi-select of the services Loki has lines of, with All as the regex `.*`."""
     return (
-        QueryVariable(name)
-        .label(label)
-        .description(description)
+        QueryVariable("service")
+        .label("service")
+        .description(
+            "sentimon, the stack's components (prometheus, alertmanager, node-exporter, ...)"
+            " and host syslog identifiers: the same names natively and in Compose."
+        )
         .datasource(LOKI)
-        .query(query)
+        # A selector, not label_values(service): it keeps to the streams the panels read.
+        .query('label_values({job=~".+"}, service)')
         .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+    )
+
+
+def _level_variable() -> CustomVariable:
+    """The fixed level vocabulary; All (`.*`) also keeps the lines that have no level."""
+    return (
+        CustomVariable("level")
+        .label("level")
+        .description(
+            "One vocabulary for every stream: the collector maps sentimon's INFO, the"
+            " components' warn, the journal's err, crit and notice onto these. All also shows"
+            " lines that carry no level."
+        )
+        .values(",".join(LEVELS))
+        .current(VariableOption(selected=True, text="All", value="$__all"))
         .multi(True)
         .include_all(True)
         .all_value(".*")
@@ -60,22 +102,15 @@ def build() -> Dashboard:
         "sentimon's stdout, stderr, log file and syslog lines, the stack's own components"
         " (Prometheus, Alertmanager, Node Exporter, ...) and host syslog, from Loki.",
         variables=[
-            _label_variable(
-                "service",
-                "service",
-                "label_values(service)",
-                "sentimon, the stack's components (prometheus, alertmanager, node-exporter,"
-                " ...) and host syslog identifiers: the same names natively and in Compose.",
-            ),
-            _label_variable(
-                "level",
-                "level",
-                'label_values({service=~"$service"}, level)',
-                "Matched without case: INFO also selects info.",
-            ),
-            TextBoxVariable("request_id")
+            _service_variable(),
+            _level_variable(),
+            TextBoxVariable(REQUEST_ID)
             .label("request id")
-            .description("An X-Request-ID: shows every line of that request, in every stream."),
+            .description(
+                "An X-Request-ID (or a W3C trace id): every panel keeps the lines that hold it,"
+                " in every stream. The exemplars of the API and Model dashboards and the"
+                " request_id of a log line link here with it filled in."
+            ),
             TextBoxVariable("search")
             .label("text")
             .description("A case-insensitive regular expression matched against each line."),
@@ -90,7 +125,7 @@ def build() -> Dashboard:
                         unit="short",
                         datasource=LOKI,
                         stacked=True,
-                        description="ERROR, CRITICAL and FATAL lines of the selected services,"
+                        description="error and critical lines of the selected services,"
                         " each counted once (sentimon's from stderr).",
                     ),
                     timeseries_panel(
@@ -98,7 +133,7 @@ def build() -> Dashboard:
                         [
                             loki(
                                 f"sum by (level) (count_over_time({{{_SELECTED}}}"
-                                f' |~ "(?i)$search" {_ONCE_PER_LINE} [$__interval]))',
+                                f" {_FILTERS} {_ONCE_PER_LINE} [$__interval]))",
                                 "{{level}}",
                             )
                         ],
@@ -113,7 +148,7 @@ def build() -> Dashboard:
                         [
                             loki(
                                 f"sum by (service, stream) (count_over_time({{{_SELECTED}}}"
-                                ' |~ "(?i)$search" [$__interval]))',
+                                f" {_FILTERS} [$__interval]))",
                                 "{{service}} {{stream}}",
                             )
                         ],
@@ -162,7 +197,7 @@ def build() -> Dashboard:
                 [
                     logs_panel(
                         "Host syslog",
-                        loki(f'{{{_SELECTED}, job="syslog"}} |~ "(?i)$search"'),
+                        loki(f'{{{_SELECTED}, job="syslog"}} {_FILTERS}'),
                         description="The host's journal, or its syslog file where no journal"
                         " runs (job=syslog), labelled by identifier (service) and level.",
                     )

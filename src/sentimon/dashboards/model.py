@@ -15,7 +15,13 @@ from sentimon.dashboards.panels import (
     table_panel,
     timeseries_panel,
 )
-from sentimon.dashboards.queries import prom, prom_heatmap, prom_table, quantiles
+from sentimon.dashboards.queries import (
+    EXEMPLARS_HINT,
+    prom,
+    prom_heatmap,
+    prom_table,
+    quantiles,
+)
 from sentimon.dashboards.thresholds import (
     OK,
     WARN,
@@ -44,9 +50,20 @@ _PREDICTIONS_BY_LABEL = model_signals.predictions_by_label(_SEL)
 _QUALITY = 'job="sentimon", model=~"$model"'
 
 
-def _p50_p95(title: str, histogram: str, unit: str, description: str, by: str = "") -> Panel:
+def _p50_p95(
+    title: str,
+    histogram: str,
+    unit: str,
+    description: str,
+    by: str = "",
+    *,
+    exemplars: bool = False,
+) -> Panel:
     return timeseries_panel(
-        title, quantiles(histogram, _SEL, (0.5, 0.95), by=by), unit=unit, description=description
+        title,
+        quantiles(histogram, _SEL, (0.5, 0.95), by=by, exemplars=exemplars),
+        unit=unit,
+        description=f"{description} {EXEMPLARS_HINT}" if exemplars else description,
     )
 
 
@@ -176,6 +193,7 @@ def build() -> Dashboard:
                         "s",
                         "onnxruntime time per batch; a /predict is a batch of one.",
                         by="device",
+                        exemplars=True,
                     ),
                     timeseries_panel(
                         "Mean inference time by device",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from grafana_foundation_sdk.builders import stat, timeseries
 
 from sentimon.dashboards.panels import stat_panel, timeseries_panel
-from sentimon.dashboards.queries import prom, quantiles
+from sentimon.dashboards.queries import EXEMPLARS_HINT, prom, quantiles
 from sentimon.dashboards.thresholds import (
     ONE_NEEDED,
     READY,
@@ -98,12 +98,15 @@ def error_share(title: str, selector: str) -> timeseries.Panel:
     )
 
 
-def latency_quantiles(title: str, selector: str, qs: Sequence[float]) -> timeseries.Panel:
+def latency_quantiles(
+    title: str, selector: str, qs: Sequence[float], *, exemplars: bool = False
+) -> timeseries.Panel:
     lines = alert_lines()
     return timeseries_panel(
         title,
-        quantiles(DURATION, selector, qs),
+        quantiles(DURATION, selector, qs, exemplars=exemplars),
         unit="s",
         steps=bad_above(lines.latency_p95_seconds),
         threshold_line=True,
+        description=EXEMPLARS_HINT if exemplars else "",
     )
