@@ -33,6 +33,7 @@ from sentimon.observability.exposition import MetricsExposition
 from sentimon.observability.http_metrics import HttpMetrics
 from sentimon.observability.logging import LoggingSetup, configure_logging
 from sentimon.observability.metrics import ServiceMetrics
+from sentimon.observability.tracing import start_otlp_export
 from sentimon.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     this function as each worker's factory.
     """
     settings = settings or Settings()
+    # Each worker of several writes its own log file: one rotating file cannot have two writers.
+    log_setup = start_logging(settings, per_process_file=settings.workers > 1)
+    # Spans: to the global providers someone else set up (SENTIMON_OPENTELEMETRY), or over
+    # OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise FastAPI never asks.
+    tracing = start_otlp_export() or settings.opentelemetry
     app = FastAPI(
         title="sentimon",
         version=__version__,
@@ -148,15 +154,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # routes/docs.py serves /docs and /redoc without a CDN, when asked
         redoc_url=None,
         # FastAPI asks the global OpenTelemetry providers on every request whether to trace.
-        telemetry=None if settings.opentelemetry else _NO_OPENTELEMETRY,
+        telemetry=None if tracing else _NO_OPENTELEMETRY,
     )
     app.state.settings = settings
     app.state.predictor = None
     app.state.draining = False
     app.state.feedback = None  # FeedbackIntake, once the model is loaded
     app.state.feedback_off_reason = None
-    # Each worker of several writes its own log file: one rotating file cannot have two writers.
-    log_setup = start_logging(settings, per_process_file=settings.workers > 1)
     app.state.logging = log_setup
     registry = CollectorRegistry()
     # Several workers: prometheus_client's multiprocess mode keeps no exemplars; ours does.
