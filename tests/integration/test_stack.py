@@ -418,8 +418,6 @@ return Object.fromEntries(Object.entries(window.consoleCharts || {}).map(
 """
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not chromium.installed(), reason=chromium.MISSING)
 def _text_of(driver, selector: str) -> str | None:
     return driver.execute_script(
         "const found = document.querySelector(arguments[0]); return found && found.textContent;",
@@ -427,6 +425,8 @@ def _text_of(driver, selector: str) -> str | None:
     )
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium.installed(), reason=chromium.MISSING)
 def test_the_console_draws_every_chart_and_lists_a_firing_alert(stack, console_traffic, tmp_path):
     from selenium.webdriver.common.by import By
 
@@ -554,3 +554,85 @@ def test_check_only_names_the_checks_when_nothing_matches(tmp_path):
     result = stack.sentimon("stack", "check", "--only", "no such check")
     assert result.returncode == 2
     assert "promtool check rules" in result.stderr
+
+
+# Where the latency chart's newest point with data is drawn: x in CSS pixels from the
+# left of uPlot's `over` element (the plotting area), which takes the clicks.
+_LATEST_LATENCY_POINT = """
+const u = (window.consoleCharts || {}).latency;
+if (!u) return null;
+const xs = u.data[0];
+const box = u.over.getBoundingClientRect();
+// The newest point with data, but not on the right edge, where a click falls outside the
+// element (one point on, 20 s later, it is inside).
+let i = xs.length - 1;
+while (i >= 0 && (u.valToPos(xs[i], "x") > box.width - 1
+                  || !u.data.slice(1).some((s) => s[i] != null))) i--;
+if (i < 0) return null;
+return { at: xs[i], x: u.valToPos(xs[i], "x"), width: box.width, height: box.height };
+"""
+
+
+def _request_ids_listed(driver) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#request-list tr')].map((r) => r.dataset.requestId);"
+    )
+
+
+def _log_text_with(driver, wanted: str) -> str | None:
+    text = _text_of(driver, "#log-lines") or ""
+    return text if wanted in text else None
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium.installed(), reason=chromium.MISSING)
+def test_a_click_on_the_console_latency_chart_lists_its_requests_and_log_lines(
+    stack, console_traffic, tmp_path
+):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver = chromium.start_chromium(tmp_path / "chromium")
+    try:
+        driver.get(f"{stack.url('console')}/")
+
+        def latest_point():
+            point = driver.execute_script(_LATEST_LATENCY_POINT)
+            if point is None:
+                driver.refresh()  # the page's own refresh is every 15 s
+            return point
+
+        point = wait_until(latest_point, 90, "a latency point drawn", interval=3)
+        over = driver.find_element(By.CSS_SELECTOR, "#chart-latency .u-over")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", over)
+        # Selenium's offsets are from the element's centre.
+        ActionChains(driver).move_to_element_with_offset(
+            over, round(point["x"] - point["width"] / 2), 0
+        ).click().perform()
+
+        try:
+            request_ids = wait_until(
+                lambda: _request_ids_listed(driver), 30, "a clicked minute's requests", interval=1
+            )
+        except TimeoutError as error:  # say what the panel shows instead
+            shown = _text_of(driver, "#requests")
+            raise AssertionError(f"{error}; at {point['at']} the panel shows {shown!r}") from None
+        assert 1 <= len(request_ids) <= 10
+        durations = driver.execute_script(
+            "return [...document.querySelectorAll('#request-list td.num')]"
+            ".map((cell) => parseFloat(cell.textContent));"
+        )
+        assert durations == sorted(durations, reverse=True)  # the slowest first
+
+        driver.find_element(By.CSS_SELECTOR, "#request-list tr button.show-logs").click()
+        logs = wait_until(
+            lambda: _log_text_with(driver, f"request_id={request_ids[0]}"),
+            30,
+            f"the log lines of request {request_ids[0]}",
+            interval=1,
+        )
+        entries = [line for line in logs.splitlines() if line.startswith("20")]  # a ts first
+        assert entries and all(f"request_id={request_ids[0]}" in line for line in entries), logs
+        assert not chromium.console_errors(driver)
+    finally:
+        driver.quit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -11,9 +12,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from sentimon.api.middleware import _VALID_REQUEST_ID
 from sentimon.console.app import create_console_app
 from sentimon.console.charts import BY_ID, CHARTS, RANGES
+from sentimon.console.request_logs import MAX_LINES, REQUEST_ID
 from sentimon.console.settings import ConsoleSettings
+from sentimon.observability.exemplars import HISTOGRAM_LABELS
+from sentimon.stack.layout import Layout
 from sentimon.stack.settings import StackSettings
 
 PROMETHEUS = "http://prometheus.test:9090"
@@ -46,6 +51,8 @@ class FakeServers:
     def __init__(self) -> None:
         self.queries: list[str] = []
         self.alerts: list[dict] = []
+        self.exemplars: list[dict] = []
+        self.exemplar_windows: list[tuple[float, float]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         url = urlparse(str(request.url))
@@ -55,6 +62,9 @@ class FakeServers:
             raise httpx.ConnectError("nothing listens there", request=request)
         params = parse_qs(url.query)
         self.queries.append(params["query"][0])
+        if url.path == "/api/v1/query_exemplars":
+            self.exemplar_windows.append((float(params["start"][0]), float(params["end"][0])))
+            return httpx.Response(200, json={"status": "success", "data": self.exemplars})
         if url.path == "/api/v1/query_range":
             start, step = int(params["start"][0]), int(params["step"][0])
             values = [[start + step, "0.5"], [start + 2 * step, "NaN"]]
@@ -209,3 +219,152 @@ def test_the_vendored_charting_library_is_what_its_version_file_says():
         "MIT" in (VENDOR / "LICENSE").read_text()
         or "Permission is hereby granted" in (VENDOR / "LICENSE").read_text()
     )
+
+
+# ---- a clicked point: its slowest requests and their log lines ---------------------
+
+AT = 1_796_666_000.0
+
+
+def _exemplar(request_id: str, seconds: float, **labels: str) -> dict:
+    return {"labels": {"request_id": request_id, **labels}, "value": str(seconds),
+            "timestamp": AT - 30 + seconds}  # fmt: skip
+
+
+def test_only_the_latency_and_inference_charts_list_requests_of_histograms_with_exemplars():
+    listed = {c.id: c.exemplar_selector() for c in CHARTS if c.exemplars}
+    assert listed == {
+        "latency": 'http_request_duration_seconds_bucket{job="sentimon"}',
+        "inference": 'model_inference_duration_seconds_bucket{job="sentimon"}',
+    }
+    assert {c.exemplars for c in CHARTS if c.exemplars} <= set(HISTOGRAM_LABELS)
+
+
+def test_a_click_lists_the_ten_slowest_requests_of_that_minute(client, servers):
+    route = {"handler": "/predict", "method": "POST", "status": "200", "job": "sentimon"}
+    servers.exemplars = [
+        {"seriesLabels": {**route, "le": "0.1"},
+         "exemplars": [_exemplar(f"fast-{i}", 0.01 * (i + 1)) for i in range(9)]},
+        {"seriesLabels": {**route, "status": "500", "le": "2.5"},
+         "exemplars": [_exemplar("slow", 1.5, trace_id="ab" * 16), _exemplar("slower", 2.0)]},
+    ]  # fmt: skip
+    response = client.get("/api/requests", params={"chart": "latency", "at": AT, "query": "up"})
+    assert response.status_code == 200
+    body = response.json()
+    assert servers.queries == [BY_ID["latency"].exemplar_selector()]  # never the browser's
+    assert servers.exemplar_windows == [(AT - 60, AT)]
+    assert (body["from"], body["to"]) == (AT - 60, AT)
+    requests = body["requests"]
+    assert [r["request_id"] for r in requests] == ["slower", "slow"] + [
+        f"fast-{i}" for i in range(8, 0, -1)
+    ]  # slowest first, ten at most: fast-0 is left out
+    assert requests[1] == {
+        "request_id": "slow", "trace_id": "ab" * 16, "seconds": 1.5, "timestamp": AT - 28.5,
+        "status": "500", "route": "/predict", "method": "POST", "detail": "",
+    }  # fmt: skip
+
+
+def test_an_inference_request_names_its_model_and_device(client, servers):
+    labels = {"model": "sst2", "version": "1", "device": "cpu", "le": "0.05"}
+    servers.exemplars = [{"seriesLabels": labels, "exemplars": [_exemplar("r1", 0.02)]}]
+    (request,) = client.get("/api/requests", params={"chart": "inference", "at": AT}).json()[
+        "requests"
+    ]
+    assert (request["route"], request["status"]) == (None, None)
+    assert request["detail"] == "model=sst2 version=1 device=cpu"
+
+
+def test_a_minute_without_exemplars_lists_nothing(client, servers):
+    body = client.get("/api/requests", params={"chart": "latency", "at": AT}).json()
+    assert body["requests"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"chart": "no_such_chart", "at": AT}, 404),
+        ({"chart": "cpu", "at": AT}, 404),  # no histogram behind it
+        ({"chart": 'up{job="x"}', "at": AT}, 404),
+        ({"chart": "latency"}, 422),
+        ({"chart": "latency", "at": "yesterday"}, 422),
+        ({"chart": "latency", "at": -5}, 422),
+        ({"chart": "latency", "at": "inf"}, 422),
+    ],
+)
+def test_requests_of_anything_but_those_charts_are_refused(client, servers, params, status):
+    response = client.get("/api/requests", params=params)
+    assert response.status_code == status
+    if status == 404:
+        assert response.json()["error"].endswith("charts: latency, inference")
+    assert servers.queries == []
+
+
+def test_requests_say_when_prometheus_is_unreachable(tmp_path):
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    app = create_console_app(
+        ConsoleSettings(prometheus_url="http://127.0.0.1:9"),
+        StackSettings(state_dir=tmp_path),
+        transport=httpx.MockTransport(refuse),
+    )
+    response = ConsoleClient(app).get("/api/requests", params={"chart": "latency", "at": AT})
+    assert response.status_code == 502
+    assert response.json()["error"] == (
+        "Prometheus at http://127.0.0.1:9 is unreachable (ConnectError: connection refused)"
+    )
+
+
+def test_the_request_id_pattern_is_the_apis():
+    assert REQUEST_ID.pattern == _VALID_REQUEST_ID.pattern.decode()
+
+
+def _log(path: Path, *lines: tuple[str, str | None, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    records = [
+        {"ts": f"2026-12-07T17:02:{second}Z", "level": "INFO", "message": message}
+        | ({"request_id": request_id} if request_id else {})
+        for second, request_id, message in lines
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + "not json\n")
+
+
+def test_a_requests_log_lines_come_from_every_file_in_time_order(client, tmp_path):
+    logs = Layout(tmp_path / "state").api_log_dir
+    _log(logs / "sentimon.log.1", ("01.000", "req-1", "received"), ("02.000", "other", "x"))
+    _log(logs / "sentimon.log", ("05.000", "req-1", "answered"))
+    _log(logs / "sentimon-4242.log", ("03.500", "req-1", "in a worker"))
+    response = client.get("/api/logs", params={"request_id": "req-1"})
+    assert response.status_code == 200
+    body = response.json()
+    assert [line["message"] for line in body["lines"]] == ["received", "in a worker", "answered"]
+    assert {line["request_id"] for line in body["lines"]} == {"req-1"}
+    assert body["truncated"] is False
+    assert client.get("/api/logs", params={"request_id": "nobody"}).json()["lines"] == []
+
+
+def test_a_request_with_too_many_log_lines_shows_the_first_ones(client, tmp_path):
+    lines = [(f"{i // 100:02d}.{i % 100:03d}", "busy", f"line {i}") for i in range(MAX_LINES + 5)]
+    _log(Layout(tmp_path / "state").api_log_dir / "sentimon.log", *lines)
+    body = client.get("/api/logs", params={"request_id": "busy"}).json()
+    assert len(body["lines"]) == MAX_LINES and body["truncated"] is True
+    assert body["lines"][0]["message"] == "line 0"
+
+
+@pytest.mark.parametrize("request_id", ["", "a b", "../etc/passwd", "x" * 129, "é"])
+def test_a_request_id_the_api_would_not_accept_is_refused(client, request_id):
+    assert client.get("/api/logs", params={"request_id": request_id}).status_code == 422
+
+
+def test_logs_say_where_no_log_directory_is(client, tmp_path):
+    response = client.get("/api/logs", params={"request_id": "req-1"})
+    assert response.status_code == 404
+    assert str(Layout(tmp_path / "state").api_log_dir) in response.json()["error"]
+
+
+def test_the_log_directory_can_be_named(servers, tmp_path):
+    _log(tmp_path / "elsewhere" / "sentimon.log", ("01.000", "req-1", "here"))
+    settings = ConsoleSettings(log_dir=tmp_path / "elsewhere")
+    app = create_console_app(settings, StackSettings(state_dir=tmp_path / "state"))
+    lines = ConsoleClient(app).get("/api/logs", params={"request_id": "req-1"}).json()["lines"]
+    assert [line["message"] for line in lines] == ["here"]

@@ -19,6 +19,7 @@ from sentimon import paths
 from sentimon.api.security_headers import SecurityHeadersMiddleware
 from sentimon.console import sources
 from sentimon.console.charts import BY_ID, CHARTS, DEFAULT_RANGE, RANGES
+from sentimon.console.request_logs import REQUEST_ID, NoLogDirectory, request_log_lines
 from sentimon.console.settings import ConsoleSettings
 from sentimon.console.stack_view import (
     component_states,
@@ -26,6 +27,7 @@ from sentimon.console.stack_view import (
     scrape_seconds,
 )
 from sentimon.queries.rule_source import AlertLines, alert_lines
+from sentimon.stack.layout import Layout
 from sentimon.stack.settings import StackSettings
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ def create_console_app(
     lines = _alert_lines()
     scrape = scrape_seconds(stack)
     dashboards = grafana_dashboards(stack.deploy_dir / "grafana" / "dashboards")
+    log_dir = settings.log_dir or Layout(stack.state_dir).api_log_dir
+    with_requests = [c.id for c in CHARTS if c.exemplars]
     catalogue = {
         "refresh_seconds": settings.refresh_seconds,
         "ranges": list(RANGES),
@@ -93,6 +97,7 @@ def create_console_app(
                 "description": c.description,
                 "dashboard": c.dashboard,
                 "threshold": c.threshold(lines) if c.threshold and lines else None,
+                "requests": c.exemplars is not None,
             }
             for c in CHARTS
         ],
@@ -135,6 +140,45 @@ def create_console_app(
         except sources.SourceError as error:
             return unreachable(error)
         return JSONResponse(data, headers=_NO_STORE)
+
+    @app.get("/api/requests")
+    async def slowest_requests(
+        request: Request,
+        chart: Annotated[str, Query(max_length=64)],
+        at: Annotated[float, Query(gt=0, allow_inf_nan=False, description="Unix s: the end.")],
+    ) -> JSONResponse:
+        found = BY_ID.get(chart)
+        selector = found.exemplar_selector() if found else None
+        if selector is None:
+            return JSONResponse(
+                {"error": f"no requests for chart {chart!r}; charts: {', '.join(with_requests)}"},
+                status_code=404,
+                headers=_NO_STORE,
+            )
+        try:
+            listed = await sources.slowest_requests(
+                client(request), settings.prometheus_url, selector, at
+            )
+        except sources.SourceError as error:
+            return unreachable(error)
+        window = {"from": at - sources.REQUEST_WINDOW_SECONDS, "to": at}
+        return JSONResponse({"chart": chart, **window, "requests": listed}, headers=_NO_STORE)
+
+    @app.get("/api/logs")
+    async def request_logs(
+        request_id: Annotated[str, Query(pattern=f"^{REQUEST_ID.pattern}$")],
+    ) -> JSONResponse:
+        try:
+            found = await asyncio.to_thread(request_log_lines, log_dir, request_id)
+        except NoLogDirectory as error:
+            return JSONResponse({"error": str(error)}, status_code=404, headers=_NO_STORE)
+        except OSError as error:
+            return JSONResponse(
+                {"error": f"cannot read the logs in {log_dir}: {error}"},
+                status_code=500,
+                headers=_NO_STORE,
+            )
+        return JSONResponse(found, headers=_NO_STORE)
 
     @app.get("/api/alerts")
     async def alert_list(request: Request) -> JSONResponse:

@@ -78,10 +78,18 @@ class Chart:
     """The alert threshold drawn as a line."""
     kind: str = "time"
     """time: lines over the range; bars: one total per histogram bucket over the range."""
+    exemplars: str | None = None
+    """The histogram whose exemplars a click on the chart lists: that minute's requests."""
 
     def queries(self, selector: str | None = None) -> tuple[Query, ...]:
         """The expressions for `selector` (default: the console's own for the scope)."""
         return self.build(SELECTORS[self.scope] if selector is None else selector)
+
+    def exemplar_selector(self) -> str | None:
+        """What the console asks Prometheus's exemplar API for, with its own selector."""
+        if self.exemplars is None:
+            return None
+        return f"{self.exemplars}_bucket{{{SELECTORS[self.scope]}}}"
 
     def concrete(self, time_range: TimeRange, scrape_seconds: float) -> tuple[Query, ...]:
         """What the console runs: its selector, and the window this range calls for."""
@@ -117,6 +125,7 @@ CHARTS: tuple[Chart, ...] = (
         lambda s: _quantiles(lambda q: api.latency(q, s), (0.5, 0.95, 0.99)),
         "api", "HighRequestLatency fires when p95 stays above the line.",
         threshold=lambda lines: lines.latency_p95_seconds,
+        exemplars="http_request_duration_seconds",
     ),
     Chart(
         "inference", "Inference time p50 / p95", "s", Scope.MODEL,
@@ -124,6 +133,7 @@ CHARTS: tuple[Chart, ...] = (
             lambda q: model.inference_time(q, s, "device"), (0.5, 0.95), " {{device}}"
         ),
         "model", "onnxruntime time per batch; a /predict is a batch of one.",
+        exemplars="model_inference_duration_seconds",
     ),
     Chart(
         "confidence", "Confidence distribution", "short", Scope.MODEL,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,3 +32,5 @@ class ConsoleSettings(BaseSettings):
     """How often the page fetches its charts, alerts and component health again."""
     timeout_seconds: float = Field(5, gt=0, le=60)
     """How long the console waits for Prometheus, Alertmanager or Grafana per request."""
+    log_dir: Path | None = None
+    """The API's log directory, whose lines a clicked request shows [default: the stack's]."""

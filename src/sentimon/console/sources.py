@@ -128,3 +128,39 @@ async def grafana_is_up(client: httpx.AsyncClient, grafana: str) -> bool:
         return (await client.get(f"{grafana}/api/health")).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+SLOWEST = 10
+"""Requests listed for a clicked point: the slowest of its minute."""
+REQUEST_WINDOW_SECONDS = 60
+_SERIES_DETAIL = ("model", "version", "device")  # the inference histogram's labels
+
+
+async def slowest_requests(
+    client: httpx.AsyncClient, prometheus: str, selector: str, at: float
+) -> list[dict[str, Any]]:
+    """The slowest requests whose exemplars `selector`'s buckets hold in the minute up to
+    `at`, slowest first: each with its duration, request id, and series' labels."""
+    data = await _get_json(
+        client, "Prometheus", prometheus, "/api/v1/query_exemplars",
+        query=selector, start=at - REQUEST_WINDOW_SECONDS, end=at,
+    )  # fmt: skip
+    found: dict[tuple[str, float], dict[str, Any]] = {}
+    for series in data.get("data") or []:
+        labels = series.get("seriesLabels", {})
+        for exemplar in series.get("exemplars", []):
+            request_id = exemplar.get("labels", {}).get("request_id")
+            seconds = _number(exemplar.get("value", "NaN"))
+            if request_id is None or seconds is None:
+                continue
+            found[(request_id, exemplar["timestamp"])] = {
+                "request_id": request_id,
+                "trace_id": exemplar["labels"].get("trace_id"),
+                "seconds": seconds,
+                "timestamp": exemplar["timestamp"],
+                "status": labels.get("status"),
+                "route": labels.get("handler"),
+                "method": labels.get("method"),
+                "detail": " ".join(f"{k}={labels[k]}" for k in _SERIES_DETAIL if k in labels),
+            }
+    return sorted(found.values(), key=lambda r: -r["seconds"])[:SLOWEST]

@@ -62,7 +62,8 @@ async function getJSON(path) {
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const message = body.error || body.detail || `${path} answered ${response.status}`;
+    const detail = typeof body.detail === "string" ? body.detail : null;
+    const message = body.error || detail || `${path} answered ${response.status}`;
     const source = /^(Prometheus|Alertmanager)/.exec(message);
     throw Object.assign(new Error(message), { source: source ? source[1] : "console" });
   }
@@ -144,12 +145,14 @@ function drawChart(chart, card, data) {
   if (!u) {
     u = new uPlot(plotOptions(chart, data, plot.clientWidth || 480), aligned, plot);
     u._seriesKey = key;
+    if (chart.requests) listenForClicks(chart, u);
     window.consoleCharts[chart.id] = u;
   } else {
     u.setData(aligned);
   }
   note.className = "note small muted";
-  note.textContent = hasPoints(data) ? chart.description : "No data in this time range.";
+  const hint = chart.requests ? " Click a point for the slowest requests of its minute." : "";
+  note.textContent = hasPoints(data) ? chart.description + hint : "No data in this time range.";
 }
 
 async function refreshChart(chart, card) {
@@ -167,8 +170,9 @@ async function refreshChart(chart, card) {
 
 function chartCard(chart) {
   const title = el("h2", { class: "title", text: chart.title });
-  return el("article", { class: "card chart", id: `chart-${chart.id}`, "data-chart": chart.id },
-            title, el("div", { class: "plot" }), el("p", { class: "note small muted" }));
+  const attrs = { class: "card chart", id: `chart-${chart.id}`, "data-chart": chart.id };
+  if (chart.requests) attrs["data-requests"] = "";
+  return el("article", attrs, title, el("div", { class: "plot" }), el("p", { class: "note small muted" }));
 }
 
 function setTitle(chart, card) {
@@ -181,6 +185,79 @@ function setTitle(chart, card) {
   } else {
     title.textContent = chart.title;
   }
+}
+
+// ---- a clicked point: the slowest requests of its minute, and their log lines ------
+
+function listenForClicks(chart, u) {
+  // The point nearest the click: its time ends the minute listed, as it ends its rate window.
+  u.over.addEventListener("click", (event) => {
+    const i = u.posToIdx(event.clientX - u.over.getBoundingClientRect().left);
+    const at = u.data[0][i];
+    if (at != null) showRequests(chart, at);
+  });
+}
+
+async function showRequests(chart, at) {
+  const panel = document.getElementById("requests");
+  const list = document.getElementById("request-list");
+  const note = document.getElementById("requests-note");
+  panel.hidden = false;
+  document.getElementById("request-logs").hidden = true;
+  document.getElementById("requests-when").textContent =
+    `${chart.title}, the minute up to ${new Date(at * 1000).toLocaleTimeString()}`;
+  list.replaceChildren();
+  note.className = "small muted";
+  note.textContent = "loading…";
+  panel.scrollIntoView({ block: "nearest" });
+  try {
+    const query = `chart=${encodeURIComponent(chart.id)}&at=${at.toFixed(3)}`;
+    const { requests } = await getJSON(`/api/requests?${query}`);
+    note.textContent = requests.length
+      ? "Slowest first, from the histogram's exemplars in Prometheus."
+      : "No request recorded in that minute.";
+    list.replaceChildren(...requests.map(requestRow));
+  } catch (error) {
+    note.className = "small bad";
+    note.textContent = `No requests: ${error.message}`;
+  }
+}
+
+function requestRow(r) {
+  const button = el("button", { type: "button", class: "show-logs", text: "log lines" });
+  button.addEventListener("click", () => showLogs(r.request_id));
+  return el("tr", { "data-request-id": r.request_id },
+            el("td", { class: /^5/.test(r.status ?? "") ? "bad" : "", text: r.status ?? "–" }),
+            el("td", { text: r.method ?? "–" }),
+            el("td", { text: r.route ?? r.detail }),
+            el("td", { class: "num", text: `${trimmed(r.seconds * 1000)} ms` }),
+            el("td", {}, el("code", { text: r.request_id })),
+            el("td", {}, button));
+}
+
+function logLine(record) {
+  const { ts, level, message, ...fields } = record;
+  const rest = Object.entries(fields).map(
+    ([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return [ts, (level ?? "").padEnd(8), message ?? "", ...rest].join(" ");
+}
+
+async function showLogs(requestId) {
+  const box = document.getElementById("request-logs");
+  const pre = document.getElementById("log-lines");
+  box.hidden = false;
+  document.getElementById("logs-request-id").textContent = requestId;
+  pre.textContent = "loading…";
+  try {
+    const found = await getJSON(`/api/logs?request_id=${encodeURIComponent(requestId)}`);
+    const lines = found.lines.map(logLine);
+    if (found.truncated) lines.push(`… the first ${found.lines.length} lines only`);
+    pre.textContent = lines.length
+      ? lines.join("\n") : `No log line with this request id in ${found.log_dir}.`;
+  } catch (error) {
+    pre.textContent = `No log lines: ${error.message}`;
+  }
+  box.scrollIntoView({ block: "nearest" });
 }
 
 // ---- alerts and components ---------------------------------------------------------
