@@ -199,6 +199,27 @@ def test_prometheus_scrapes_every_service_by_name_and_loads_exactly_the_rule_gro
     assert sorted(g["name"] for g in loaded["data"]["groups"]) == sorted(shipped)
 
 
+def test_prometheus_reloads_on_hup_as_documented_and_limits_hold(stack):
+    """docs/compose.md: `docker-compose kill -s HUP prometheus` reloads the config (there is
+    no lifecycle API); and every container runs under its memory limit."""
+
+    def reloads() -> float:
+        result = stack.prometheus_query("prometheus_config_last_reload_success_timestamp_seconds")
+        return float(result[0]["value"][1]) if result else 0.0
+
+    before = wait_until(reloads, 60, "Prometheus's first config load", 2)
+    time.sleep(1.1)  # the timestamp has whole seconds
+    stack.compose("kill", "-s", "HUP", "prometheus")
+    wait_until(lambda: reloads() > before, 60, "a reload after HUP", 1)
+    assert stack.prometheus_query("prometheus_config_last_reload_successful")[0]["value"][1] == "1"
+    for service, limit in (("api", 512 * 2**20), ("prometheus", 2**30)):
+        container = stack.project.states()[service]["Name"]
+        memory = stack.project.engine.run(
+            "inspect", "--format", "{{.HostConfig.Memory}}", container
+        ).stdout.strip()
+        assert int(memory) == limit, (service, memory)
+
+
 def test_node_exporter_answers_on_the_hosts_loopback_as_documented(stack):
     metrics = httpx.get("http://127.0.0.1:9100/metrics", timeout=10)
     assert metrics.status_code == 200 and "node_cpu_seconds_total" in metrics.text
@@ -265,6 +286,31 @@ def test_a_feedback_token_from_before_a_restart_of_the_api_still_counts(stack):
     assert feedback.status_code == 200, feedback.text
 
 
+def _paged(stack: ComposeStack, status: str) -> bool:
+    """Whether the receiver got the availability page with this status."""
+    return any(
+        r["alertname"] == "AvailabilityBudgetBurn"
+        and r["alert_status"] == status
+        and r["labels"].get("severity") == "critical"
+        for r in stack.received()
+    )
+
+
+def _traffic_until(stack: ComposeStack, scenario: str, rps: int, done, timeout: float, what: str):
+    """`sentimon traffic` at the API until done() holds, then stopped."""
+    traffic = subprocess.Popen(
+        [sys.executable, "-m", "sentimon", "traffic", "--url", stack.api, "--scenario", scenario,
+         "--rps", str(rps), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until(done, timeout, f"{what} at the receiver", 3)
+    finally:
+        traffic.terminate()
+        traffic.wait(30)
+
+
 def test_errors_page_through_a_restarted_alertmanager_and_resolve(stack, record_property):
     # Alertmanager restarts first: the receiver must still hear from the new one.
     stack.compose("restart", "alertmanager")
@@ -275,50 +321,14 @@ def test_errors_page_through_a_restarted_alertmanager_and_resolve(stack, record_
         1,
     )
     started = time.monotonic()
-    traffic = subprocess.Popen(
-        [sys.executable, "-m", "sentimon", "traffic", "--url", stack.api, "--scenario",
-         "errors:240", "--rps", "2", "--json"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-
-        def paged() -> bool:
-            return any(
-                r["alertname"] == "AvailabilityBudgetBurn"
-                and r["alert_status"] == "firing"
-                and r["labels"].get("severity") == "critical"
-                for r in stack.received()
-            )
-
-        wait_until(paged, 240, "AvailabilityBudgetBurn paging at the receiver", 3)
-    finally:
-        traffic.terminate()
-        traffic.wait(30)
+    _traffic_until(stack, "errors:240", 2, lambda: _paged(stack, "firing"), 240, "the page")
     paged_after = time.monotonic() - started
     # It resolves once the 30m window holds under 0.6% errors (6x the 99.9% objective's
     # budget): a few errors at 2/s, then normal traffic at 150/s, get there in minutes.
-    calm = subprocess.Popen(
-        [sys.executable, "-m", "sentimon", "traffic", "--url", stack.api, "--scenario",
-         "normal:400", "--rps", "150", "--json"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-
-        def resolved() -> bool:
-            return any(
-                r["alertname"] == "AvailabilityBudgetBurn"
-                and r["alert_status"] == "resolved"
-                and r["labels"].get("severity") == "critical"
-                for r in stack.received()
-            )
-
-        wait_until(resolved, 420, "AvailabilityBudgetBurn resolved at the receiver", 3)
-    finally:
-        calm.terminate()
-        calm.wait(30)
-    # Shown in pytest's summary (-rA) and kept in the junit XML: docs/compose.md quotes them.
+    _traffic_until(
+        stack, "normal:400", 150, lambda: _paged(stack, "resolved"), 420, "the page resolved"
+    )
+    # In the junit XML (pytest --junitxml): the figures docs/compose.md quotes.
     record_property("errors_to_page_seconds", round(paged_after))
     record_property("page_to_resolved_seconds", round(time.monotonic() - started - paged_after))
 
