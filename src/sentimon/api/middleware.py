@@ -19,7 +19,7 @@ from prometheus_client import Gauge
 from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sentimon.observability.context import request_id_var, trace_id_var
+from sentimon.observability.context import REQUEST_ID_PATTERN, request_id_var, trace_id_var
 from sentimon.observability.exemplars import request_exemplar
 from sentimon.observability.http_metrics import HttpMetrics, content_length, route_template
 from sentimon.observability.logging import LineWriter
@@ -36,7 +36,7 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 CLIENT_CLOSED = 499
 
 REQUEST_ID_HEADER = b"x-request-id"
-_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+_VALID_REQUEST_ID = re.compile(REQUEST_ID_PATTERN.encode("ascii"))
 # W3C Trace Context: version-traceid-parentid-flags. A later version may append fields.
 TRACEPARENT_HEADER = b"traceparent"
 _TRACEPARENT = re.compile(rb"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?")

@@ -10,9 +10,10 @@ from typing import Any
 
 from sentimon.logs.filters import LogFilter
 from sentimon.logs.reader import ReadStats, find_log_files, read_groups
+from sentimon.observability.context import REQUEST_ID_PATTERN
 
-# The API's X-Request-ID pattern (api/middleware.py); a unit test holds the two equal.
-REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# The ids the API accepts as X-Request-ID: no other can name a request's lines.
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 MAX_LINES = 200
 
 
