@@ -38,7 +38,8 @@ def _time(observe) -> float:
 def main() -> None:
     plain = HttpMetrics(CollectorRegistry())
     one_process = HttpMetrics(CollectorRegistry())
-    with tempfile.TemporaryDirectory() as scratch:
+    # The store's writer thread may be writing its file as the directory goes.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         store = ExemplarStore(scratch)
         workers = HttpMetrics(CollectorRegistry(), store)
         variants = {

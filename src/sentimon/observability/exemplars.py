@@ -45,10 +45,34 @@ def request_exemplar(request_id: str | None, trace_id: str | None) -> dict[str, 
     exemplar, when a long client-given request id would break the 128-character limit."""
     if request_id is None:
         return None
-    labels = {"request_id": request_id}
-    if trace_id is not None and len(request_id) + len(trace_id) + 18 <= MAX_EXEMPLAR_RUNES:
-        labels["trace_id"] = trace_id
-    return labels if len(request_id) + 10 <= MAX_EXEMPLAR_RUNES else None
+    runes = _REQUEST_ID_RUNES + len(request_id)
+    if runes > MAX_EXEMPLAR_RUNES:
+        return None
+    if trace_id is not None and runes + _TRACE_ID_RUNES + len(trace_id) <= MAX_EXEMPLAR_RUNES:
+        return {"request_id": request_id, "trace_id": trace_id}
+    return {"request_id": request_id}
+
+
+# Label names count toward the limit too (arithmetic here: this runs on every request).
+_REQUEST_ID_RUNES, _TRACE_ID_RUNES = len("request_id"), len("trace_id")
+
+
+def observe(
+    child,
+    value: float,
+    exemplar: dict[str, str] | None,
+    store: ExemplarStore | None,
+    name: str,
+    labelvalues: tuple[str, ...],
+) -> None:
+    """Observe value on a histogram child with its exemplar: kept by prometheus_client in
+    one process; by store with several workers, where prometheus_client drops it."""
+    if store is None:
+        child.observe(value, exemplar)
+        return
+    child.observe(value)
+    if exemplar is not None:
+        store.record(name, labelvalues, value, exemplar)
 
 
 def current_exemplar() -> dict[str, str] | None:

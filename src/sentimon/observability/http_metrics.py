@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
 from sentimon.observability.exemplars import ExemplarStore
+from sentimon.observability.exemplars import observe as observe_with_exemplar
 from sentimon.observability.metrics import HTTP_BYTES_BUCKETS, HTTP_SECONDS_BUCKETS
 
 # Paths no route matches (scanners, typos) share one label value, so they cannot
@@ -78,12 +79,7 @@ class HttpMetrics:
             )
         requests, duration, request_size, response_size = children
         requests.inc()
-        if self.exemplars is None:
-            duration.observe(seconds, exemplar)
-        else:
-            duration.observe(seconds)
-            if exemplar is not None:
-                self.exemplars.record(DURATION, labels, seconds, exemplar)
+        observe_with_exemplar(duration, seconds, exemplar, self.exemplars, DURATION, labels)
         request_size.observe(request_bytes)
         response_size.observe(response_bytes)
 

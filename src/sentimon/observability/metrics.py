@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from sentimon.model.runtime import Prediction
 from sentimon.model.tokenizer import Encoded
 from sentimon.observability.exemplars import ExemplarStore, current_exemplar
+from sentimon.observability.exemplars import observe as observe_with_exemplar
 
 # 25 microseconds to 1 second: the model runs in about 0.1 ms, so the default
 # buckets (5 ms and up) would put every observation in the first one.
@@ -120,15 +121,14 @@ class ModelMetrics:
             raise RuntimeError("ModelMetrics.bind() must be called before observing")
         model, inference, preprocess, confidence, tokens, unknown, by_label = self._bound
         # The request this batch answers (its id is in context, in the thread pool too).
-        exemplar = current_exemplar()
-        if self.exemplars is None:
-            inference.observe(inference_seconds, exemplar)
-        else:
-            inference.observe(inference_seconds)
-            if exemplar is not None:
-                self.exemplars.record(
-                    INFERENCE, self._inference_labels, inference_seconds, exemplar
-                )
+        observe_with_exemplar(
+            inference,
+            inference_seconds,
+            current_exemplar(),
+            self.exemplars,
+            INFERENCE,
+            self._inference_labels,
+        )
         preprocess.observe(preprocess_seconds)
         for enc, p in zip(encoded, predictions, strict=True):
             confidence.observe(p.confidence)
