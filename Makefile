@@ -30,7 +30,7 @@ help:
 	@echo "make compose-down stop the containers, keep their data volumes"
 	@echo "make serve       only the API on :8000"
 	@echo "make demo        the alert drill: stack up with faults on, alerts from calm to firing to resolved"
-	@echo "make demo-fast   the same in about a minute (rules and routes with every wait divided by 20)"
+	@echo "make demo-fast   the same in about ten minutes (rules and routes with every wait divided by 20)"
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make test-fast   unit tests only (no servers, no browser)"
 	@echo "make lint        ruff"

@@ -21,6 +21,7 @@ from sentimon.model.tokenizer import pad_batch  # noqa: E402
 from sentimon.model.training import pipeline  # noqa: E402
 from sentimon.model.training.loop import TrainConfig, predict_probs  # noqa: E402
 from sentimon.model.training.probe import load_probe  # noqa: E402
+from sentimon.traffic.corpus import normal_texts  # noqa: E402
 
 pytestmark = pytest.mark.training
 
@@ -61,16 +62,25 @@ def test_artifact_loads_and_describes_itself(trained):
         "vader-product-reviews",
         "vader-news",
         "negation-templates",
+        "everyday",
+        "everyday-dev",
+        "everyday-templates",
+        "wordnet-examples",
     ]
     for name, report in sources.items():
         assert report["rows"] <= 610, name  # --limit is per source
         assert report["train"] + report["validation"] + report["test"] == report["kept"], name
     assert data["train"] == sum(r["train"] for r in sources.values())
-    natural = [n for n, r in sources.items() if r["kind"] == "natural"]
-    assert data["test"] == sum(sources[n]["test"] for n in natural)
+    pooled = [n for n, r in sources.items() if r["kind"] in ("natural", "written")]
+    assert data["test"] == sum(sources[n]["test"] for n in pooled)
+    assert sources["everyday-dev"]["train"] == sources["everyday-dev"]["test"] == 0
     test = card["metrics"]["test"]
     assert test["examples"] == data["test"]
-    assert set(card["metrics"]["per_source"]) == set(sources)
+    # Every source with a test split; the development set is a validation split only.
+    assert set(card["metrics"]["per_source"]) == set(sources) - {"everyday-dev"}
+    everyday = card["metrics"]["everyday"]
+    assert everyday["model"]["n"] == everyday["composition"]["n"] >= 300
+    assert "vader" in everyday and everyday["sha256"]
     calibration = card["metrics"]["calibration"]
     assert sum(row["count"] for row in calibration["reliability"]) == data["test"]
     uci = card["metrics"]["uci_sentences"]
@@ -83,9 +93,9 @@ def test_artifact_loads_and_describes_itself(trained):
     assert card["training"]["hyperparameters"]["seed"] == 5
     assert card["onnx_parity"]["max_abs_prob_diff"] < 1e-5
     assert card["generalisation_probe"]["n"] == 40
-    ref = card["reference_distributions"]
+    ref = card["reference_distributions"]  # on the normal traffic pool, not the test split
     for name in ("confidence_histogram", "input_tokens_histogram", "unknown_token_ratio_histogram"):
-        assert ref[name]["total"] == data["test"]
+        assert ref[name]["total"] == ref["examples"] == len(normal_texts())
     assert artifact.vocabulary.max_tokens == 128
 
 

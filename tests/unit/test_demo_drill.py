@@ -17,28 +17,39 @@ def test_parts_take_aliases_keep_drill_order_and_name_what_is_unknown():
         parse_parts(["weather"])
 
 
-def test_the_model_part_starts_from_its_own_reference_and_sends_feedback():
-    steps = drill_steps(4, 60, ("drift", "accuracy", "service"))
+def test_the_model_part_starts_calm_against_the_shipped_reference_and_sends_feedback():
+    steps = drill_steps(90, ("drift", "accuracy", "service"))
     titles = [s.title for s in steps]
-    assert titles[:2] == ["baseline", "calm"] and steps[0].rebaseline
-    assert [s.scenario for s in steps[2:6]] == ["drift", "normal", "world-change", "normal"]
-    assert titles[6:] == ["errors", "recovery", "low confidence", "recovery"]
-    assert all(s.slow for s in steps[2:6]) and not any(s.slow for s in steps[6:])
-    world = steps[4]
+    calm = steps[0]
+    assert titles[0] == "calm" and calm.scenario == "normal" and calm.minimum == 90
+    assert calm.feedback == FEEDBACK_PERCENT and "no alert active" in calm.goal
+    assert [s.scenario for s in steps[1:5]] == ["drift", "normal", "world-change", "normal"]
+    assert titles[5:] == ["errors", "recovery", "low confidence", "recovery"]
+    assert all(s.slow for s in steps[1:5]) and not any(s.slow for s in steps[5:])
+    world = steps[3]
     assert world.feedback == FEEDBACK_PERCENT and "ModelAccuracyLow" in world.goal
-    assert steps[2].feedback == 0  # drift texts have no true label
-    assert steps[0].minimum == 60 and steps[1].minimum == 4
+    assert steps[1].feedback == 0  # drift texts have no true label
 
 
-def test_the_service_part_alone_starts_calm_without_a_reference():
-    steps = drill_steps(4, 60, ("service",))
-    assert [s.title for s in steps][:2] == ["calm", "errors"]
-    assert not any(s.rebaseline or s.feedback for s in steps)
+def test_the_calm_step_waits_its_time_and_for_every_alert_to_be_inactive():
+    calm = drill_steps(90, ("drift",))[0]
+    quiet = _watcher([])
+    quiet.poll()
+    assert not calm.done(quiet, 89) and calm.done(quiet, 90)
+    pending = _watcher([], [{"labels": {"alertname": "ModelDrift"}, "state": "pending"}])
+    pending.poll()
+    assert not calm.done(pending, 120)
+
+
+def test_the_service_part_alone_starts_calm_without_feedback():
+    steps = drill_steps(4, ("service",))
+    assert [s.title for s in steps][:2] == ["calm", "errors"] and steps[0].minimum == 4
+    assert not any(s.feedback for s in steps)
 
 
 def test_accuracy_alone_skips_the_drift_steps():
-    scenarios = [s.scenario for s in drill_steps(4, 60, ("accuracy",))]
-    assert scenarios == ["normal", "normal", "world-change", "normal"]
+    scenarios = [s.scenario for s in drill_steps(4, ("accuracy",))]
+    assert scenarios == ["normal", "world-change", "normal"]
 
 
 def _watcher(notifications: list[dict], rules: list[dict] | None = None) -> AlertWatcher:

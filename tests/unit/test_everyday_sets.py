@@ -51,9 +51,12 @@ def test_negation_and_contrast_tags_are_true(name):
             assert (tag in sentence.tags) == bool(cue.search(sentence.text)), sentence.text
 
 
-def test_no_development_text_is_an_evaluation_text(evaluation):
-    held = {text_key(s.text) for s in evaluation}
-    assert not held & {text_key(s.text) for s in everyday.load(everyday.DEV_FILE)}
+@pytest.mark.parametrize("name", [everyday.DEV_FILE, everyday.TRAIN_FILE])
+def test_no_development_text_is_an_evaluation_text_nor_a_paraphrase_of_one(evaluation, name):
+    texts = [s.text for s in everyday.load(name)]
+    held = [s.text for s in evaluation]
+    assert not {text_key(t) for t in held} & {text_key(t) for t in texts}
+    assert not everyday.near(texts, held)
 
 
 def test_a_malformed_line_is_named():

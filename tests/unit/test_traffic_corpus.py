@@ -10,9 +10,11 @@ import pytest
 from sentimon.model.artifact import default_model_dir
 from sentimon.model.runtime import Predictor
 from sentimon.traffic.corpus import (
+    LABELLED_NORMAL,
     SENTIMENTS,
     LabelledText,
     labelled_normal_texts,
+    load_labelled,
     load_texts,
     low_confidence_texts,
     normal_texts,
@@ -76,16 +78,22 @@ def test_drift_texts_are_longer_and_mostly_unknown_words(predictor):
     def unknown_ratio(predictions) -> float:
         return statistics.mean(p.unknown_tokens / p.tokens for p in predictions)
 
-    assert statistics.mean(p.tokens for p in drift) > 4 * statistics.mean(p.tokens for p in normal)
+    # The normal pool holds reviews of up to 70 words; a drift text is several times longer.
+    assert statistics.mean(p.tokens for p in drift) > 3 * statistics.mean(p.tokens for p in normal)
     assert unknown_ratio(drift) > 0.25 > 4 * unknown_ratio(normal)
     assert any(p.truncated for p in drift)
 
 
-def test_normal_texts_are_labelled_by_their_file():
+def test_normal_texts_are_labelled_by_their_file_or_their_line():
     pool = labelled_normal_texts()
     assert [item.text for item in pool] == list(normal_texts())
+    short = set().union(*(load_texts(s) for s in SENTIMENTS))
     for sentiment in SENTIMENTS:
-        assert {i.text for i in pool if i.label == sentiment} == set(load_texts(sentiment))
+        assert {i.text for i in pool if i.label == sentiment} & short == set(load_texts(sentiment))
+    for name in LABELLED_NORMAL:
+        assert set(load_labelled(name)) <= set(pool)
+    # Posts and reviews: the pool holds texts of every length the model is used on.
+    assert len(pool) > 900 and max(len(i.text.split()) for i in pool) >= 60
 
 
 def test_world_change_texts_all_carry_a_label_in_a_balanced_mix():

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from sentimon.cli import app
 from sentimon.traffic.corpus import (
     SENTIMENTS,
+    labelled_normal_texts,
     load_texts,
     low_confidence_texts,
     normal_texts,
@@ -144,8 +145,9 @@ def test_feedback_is_asked_for_the_given_share_of_labelled_requests():
         assert all(build_scenario(name, feedback=100).draw(rng).feedback for _ in range(300)), name
 
 
-def test_normal_requests_carry_the_label_of_the_file_their_text_comes_from():
-    label_of = {text: s for s in SENTIMENTS for text in load_texts(s)}
+def test_normal_requests_carry_the_label_of_the_file_or_line_their_text_comes_from():
+    label_of = {item.text: item.label for item in labelled_normal_texts()}
+    assert {label_of[text] for s in SENTIMENTS for text in load_texts(s)} == set(SENTIMENTS)
     rng = random.Random(8)
     for name in ("normal", "errors", "slow", "spike"):
         for _ in range(300):

@@ -12,11 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sentimon.demo.baseline import drill_reference
 from sentimon.demo.drill import WATCHED, Step, StepResult, drill_steps, parse_parts, run_step
 from sentimon.demo.watch import AlertWatcher, Transition
-from sentimon.quality.rebaseline import RebaselineError
-from sentimon.settings import Settings
 from sentimon.stack import launcher
 from sentimon.stack.launcher import StackError
 from sentimon.stack.render import duration_seconds
@@ -62,20 +59,6 @@ def _check_faults(api_url: str) -> None:
         raise typer.Exit(1)
 
 
-def _make_reference(settings: StackSettings, url: str, seconds: float, console: Console) -> None:
-    try:
-        done = drill_reference(settings, url, Settings().model_dir, seconds)
-    except (RebaselineError, StackError) as error:
-        console.print(f"[red]could not make the drift reference[/]: {error}")
-        raise typer.Exit(1) from None
-    shifts = ", ".join(f"{name} {value:.2f}" for name, value in done.shift.items())
-    console.print(
-        f"  drift reference: the last {seconds:.0f} s ({done.predictions} predictions); "
-        f"PSI against the card's: {shifts}. Prometheus reloaded its rules.",
-        soft_wrap=True,
-    )
-
-
 def _summary(results: list[StepResult]) -> Table:
     table = Table("step", "traffic", "goal", "reached after", box=None, pad_edge=False)
     for r in results:
@@ -108,13 +91,11 @@ def demo_command(
         ),
     ] = None,
     calm: Annotated[
-        float | None, typer.Option(help="Seconds of normal traffic first [default: 4 scrapes].")
-    ] = None,
-    baseline: Annotated[
         float | None,
         typer.Option(
-            help="Seconds of normal traffic that become the drift reference "
-            "[default: 20 min / scale]."
+            help="Seconds of normal traffic first, with no alert allowed to start "
+            "[default: 4 scrapes]. An hour plus 30 min (ModelDrift's `for`) over the time "
+            "scale shows that a whole window of everyday traffic raises no model alert."
         ),
     ] = None,
     step_timeout: Annotated[
@@ -148,7 +129,6 @@ def demo_command(
     )
     scale = settings.time_scale
     calm_seconds = calm if calm is not None else 4 * duration_seconds(settings.scrape_interval)
-    baseline_seconds = baseline if baseline is not None else 1200 / scale
 
     def timeout(step: Step) -> float:
         if step_timeout is not None:
@@ -165,7 +145,7 @@ def demo_command(
 
     watcher = AlertWatcher(urls["prometheus"], urls["alertmanager"], WATCHED, urls["receiver"])
     watcher.poll()  # what is already there is no change
-    steps, results = drill_steps(calm_seconds, baseline_seconds, parts), []
+    steps, results = drill_steps(calm_seconds, parts), []
     try:
         for step in steps:
             console.print(
@@ -185,8 +165,6 @@ def demo_command(
             results.append(result)
             if not result.reached:
                 break
-            if step.rebaseline:
-                _make_reference(settings, urls["prometheus"], result.seconds, console)
     except KeyboardInterrupt:
         console.print("interrupted")
     finally:

@@ -6,7 +6,8 @@ and the webhook receiver, timed from the start of the step that caused it.
 
 Two parts: the model's (drift and real accuracy, over a one-hour window: an hour or
 two each in production timings) and the service's (errors and confidence, minutes).
-The model part runs first, from a drift reference made of its own first traffic.
+The model part runs first, against the drift reference the model card ships: it is made
+of the very texts normal traffic draws from, so its calm step raises nothing.
 """
 
 from __future__ import annotations
@@ -47,10 +48,8 @@ class Step:
     """Percent of labelled texts whose true label is sent to POST /feedback."""
     slow: bool = False
     """It waits on a one-hour rule window: it gets the long timeout."""
-    rebaseline: bool = False
-    """Its traffic becomes the drift reference once it is done."""
     minimum: float = 0.0
-    """Seconds it runs at least (calm, baseline): added to its timeout."""
+    """Seconds it runs at least (calm): added to its timeout."""
 
 
 def _received(alertname: str, status: str) -> Callable[[AlertWatcher, float], bool]:
@@ -69,25 +68,14 @@ def _calm(seconds: float) -> Callable[[AlertWatcher, float], bool]:
     return calm
 
 
-def _after(seconds: float) -> Callable[[AlertWatcher, float], bool]:
-    return lambda _watcher, elapsed: elapsed >= seconds
-
-
 def _calm_step(seconds: float, feedback: float = 0.0) -> Step:
     return Step("calm", "normal", f"{seconds:.0f} s of normal traffic, no alert active",
                 _calm(seconds), feedback, minimum=seconds)  # fmt: skip
 
 
-def _model_steps(
-    calm_seconds: float, baseline_seconds: float, parts: tuple[str, ...]
-) -> list[Step]:
+def _model_steps(calm_seconds: float, parts: tuple[str, ...]) -> list[Step]:
     feedback = FEEDBACK_PERCENT
-    steps = [
-        Step("baseline", "normal",
-             f"{baseline_seconds:.0f} s of normal traffic, then made the drift reference",
-             _after(baseline_seconds), feedback, rebaseline=True, minimum=baseline_seconds),
-        _calm_step(calm_seconds, feedback),
-    ]  # fmt: skip
+    steps = [_calm_step(calm_seconds, feedback)]
     if "drift" in parts:
         steps += [
             Step("drift", "drift", "ModelDrift notified",
@@ -129,13 +117,11 @@ def parse_parts(names: list[str] | None) -> tuple[str, ...]:
     return tuple(part for part in PARTS if part in wanted)
 
 
-def drill_steps(
-    calm_seconds: float, baseline_seconds: float = 60.0, parts: tuple[str, ...] = PARTS
-) -> list[Step]:
-    """The model's parts first (they start from their own reference), then the service's."""
+def drill_steps(calm_seconds: float, parts: tuple[str, ...] = PARTS) -> list[Step]:
+    """The model's parts first (they run against the shipped reference), then the service's."""
     steps = []
     if "drift" in parts or "accuracy" in parts:
-        steps += _model_steps(calm_seconds, baseline_seconds, parts)
+        steps += _model_steps(calm_seconds, parts)
     if "service" in parts:
         if not steps:
             steps.append(_calm_step(calm_seconds))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from sentimon.stack.processes import (
     stop,
     wait_healthy,
 )
-from sentimon.stack.render import render_all, render_rule_file
+from sentimon.stack.render import render_all
 from sentimon.stack.settings import StackSettings
 
 
@@ -161,19 +160,6 @@ def down(settings: StackSettings) -> list[str]:
     if not stubborn:
         (root / "stack.json").unlink(missing_ok=True)
     return stubborn
-
-
-def replace_rules(settings: StackSettings, source: Path) -> Path:
-    """Put `source` in place of the running Prometheus's rule file of the same name, rendered
-    for the stack's profile, and have Prometheus reload its rules (SIGHUP). Lasts until the
-    next `stack up` renders deploy/ again."""
-    layout = _layout(settings)
-    target = render_rule_file(settings, layout, source)
-    prometheus = load_started(layout.root).get("prometheus")
-    if prometheus is None or not is_alive(prometheus):
-        raise StackError("Prometheus is not running: sentimon stack up", status(settings))
-    os.kill(prometheus.pid, signal.SIGHUP)
-    return target
 
 
 def state_dir(settings: StackSettings) -> Path:

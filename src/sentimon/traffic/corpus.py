@@ -61,16 +61,27 @@ def load_labelled(name: str) -> tuple[LabelledText, ...]:
     return parse_labelled(_read(name), name)
 
 
+# Posts and reviews, labelled line by line, beside the short messages of SENTIMENTS' files.
+LABELLED_NORMAL = ("posts", "reviews")
+
+
 def normal_texts() -> tuple[str, ...]:
     """Everyday feedback; the mix of sentiments is the mix of line counts in the files."""
     return tuple(item.text for item in labelled_normal_texts())
 
 
+@cache
 def labelled_normal_texts() -> tuple[LabelledText, ...]:
-    """Everyday feedback, each text labelled with the sentiment its file is named after."""
-    return tuple(
+    """Everyday feedback, each text with its true label: the short messages of
+    positive/negative/neutral.txt (labelled by file), then the posts and reviews.
+
+    The model card's drift reference is computed on this pool, so the `normal` scenario,
+    which draws from it at random, is what the reference describes.
+    """
+    short = (
         LabelledText(text, sentiment) for sentiment in SENTIMENTS for text in load_texts(sentiment)
     )
+    return (*short, *(item for name in LABELLED_NORMAL for item in load_labelled(name)))
 
 
 def low_confidence_texts() -> tuple[str, ...]:

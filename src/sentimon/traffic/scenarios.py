@@ -21,7 +21,7 @@ from sentimon.traffic.endpoints import BATCH, BATCH_TEXTS, DEFAULT_MIX, PREDICT,
 FAULT_HEADER = "X-Inject-Fault"
 SPIKE_FACTOR = 10
 # A drift text joins this many out-of-domain sentences: 40 to 150 tokens, against about
-# 11 for everyday feedback, so some run past the 128-token model window (truncated).
+# 23 for everyday feedback, so some run past the 128-token model window (truncated).
 _DRIFT_SENTENCES = (4, 14)
 
 
@@ -237,3 +237,13 @@ def parse_chain(spec: str, default_seconds: float) -> list[Phase]:
             raise ChainError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
         phases.append(Phase(name, _seconds(item, value) if colon else default_seconds))
     return phases
+
+
+def draw_texts(name: str, n: int, seed: int = 0) -> list[str]:
+    """The first ``n`` texts the scenario's requests would classify (batches counted text by
+    text), drawn as `sentimon traffic` draws them: what the model sees of that traffic."""
+    draw, rng = build_scenario(name).draw, random.Random(seed)
+    texts: list[str] = []
+    while len(texts) < n:
+        texts += [text for text, _ in draw(rng).labelled()]
+    return texts[:n]

@@ -36,6 +36,7 @@ def build_card(
     benchmark: dict,
     parity: dict,
     probe: dict,
+    everyday: dict,
     reference: dict,
     latency: dict,
     version: str = MODEL_VERSION,
@@ -68,8 +69,11 @@ def build_card(
             "source_order": data_options["sources"],
             "vader_threshold": data_options["vader_threshold"],
             "negation_examples": data_options["negation_examples"],
+            "everyday_templates": data_options["everyday_templates"],
             "deduplication": "a text (case and spacing ignored) is kept by the first source "
-            "that has it; texts of the UCI benchmark are dropped from every source",
+            "that has it; texts of the UCI benchmark and of the everyday evaluation set, and "
+            "near copies of the latter (half their words shared), are dropped from every "
+            "source",
             "limit": data_options.get("limit"),
             "train": len(combined.train),
             "validation": len(combined.validation),
@@ -94,6 +98,7 @@ def build_card(
             "per_source": per_source,
             "calibration": calibration,
             "uci_sentences": benchmark,
+            "everyday": everyday,
         },
         "onnx_parity": {**parity, "compared": "pooled test split, PyTorch vs onnxruntime"},
         "generalisation_probe": probe,

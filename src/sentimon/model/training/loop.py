@@ -29,13 +29,13 @@ class TrainConfig:
 
     seed: int = 13
     embedding_dim: int = 50  # GloVe 6B's; any size trains with --embeddings none
-    hidden_size: int = 96
+    hidden_size: int = 112
     dropout: float = 0.3
     word_dropout: float = 0.1
     batch_size: int = 64
     learning_rate: float = 2e-3
     weight_decay: float = 0.0
-    max_epochs: int = 12
+    max_epochs: int = 16
     patience: int = 3
     label_smoothing: float = 0.1
     class_weighting: str = "balanced"

