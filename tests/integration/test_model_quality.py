@@ -60,6 +60,7 @@ def combined(artifact, uci):
             negation_examples=card["data"]["negation_examples"],
             seed=params["seed"],
             everyday_templates=card["data"]["everyday_templates"],
+            wordnet_examples=card["data"].get("wordnet_examples"),
         ),
     )
     return combine(sources, exclude=held_out_keys(sources, uci), seed=params["seed"])

@@ -70,6 +70,7 @@ def build_card(
             "vader_threshold": data_options["vader_threshold"],
             "negation_examples": data_options["negation_examples"],
             "everyday_templates": data_options["everyday_templates"],
+            "wordnet_examples": data_options.get("wordnet_examples"),
             "deduplication": "a text (case and spacing ignored) is kept by the first source "
             "that has it; texts of the UCI benchmark and of the everyday evaluation set, and "
             "near copies of the latter (half their words shared), are dropped from every "

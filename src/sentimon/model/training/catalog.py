@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ class SourceOptions:
     negation_examples: int
     seed: int
     everyday_templates: int = everyday_templates.DEFAULT_EVERYDAY_TEMPLATES
+    wordnet_examples: int | None = None  # None: every plain statement
     use_weights: bool = True
     corpus_cache: Path | None = None
 
@@ -209,6 +211,13 @@ def _everyday_templates(options: SourceOptions) -> list[Source]:
 def _wordnet(options: SourceOptions) -> list[Source]:
     lexicon = vader_lexicon(archive_path(VADER_SDIST, options.corpus_cache))
     texts = plain_statements(load_wordnet_examples(options.corpus_cache), lexicon)
+    if options.wordnet_examples is not None and options.wordnet_examples < len(texts):
+        # A seeded sample, in file order: too many one-class rows would tilt the balanced
+        # class weights away from neutral for every other source.
+        keep = sorted(
+            random.Random(options.seed).sample(range(len(texts)), options.wordnet_examples)
+        )
+        texts = [texts[i] for i in keep]
     data = LabelledData(
         texts,
         np.full(len(texts), LABELS.index("neutral"), dtype=np.int64),

@@ -120,6 +120,10 @@ def train_command(
     everyday_templates: Annotated[
         int, typer.Option(min=0, help="Template sentences of the everyday-templates source.")
     ] = DEFAULT_EVERYDAY_TEMPLATES,
+    wordnet_examples: Annotated[
+        int | None,
+        typer.Option(min=0, help="Most WordNet plain statements to use [default: all]."),
+    ] = None,
     corpus_cache: Annotated[
         Path | None,
         typer.Option(
@@ -182,6 +186,7 @@ def train_command(
             vader_threshold=vader_threshold,
             negation_examples=negation_examples,
             everyday_templates=everyday_templates,
+            wordnet_examples=wordnet_examples,
             embeddings=embeddings,
             corpus_cache=corpus_cache,
             text_col=text_col,

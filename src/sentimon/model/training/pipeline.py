@@ -67,6 +67,7 @@ class RunOptions:
     vader_threshold: float = DEFAULT_VADER_THRESHOLD
     negation_examples: int = DEFAULT_NEGATION_EXAMPLES
     everyday_templates: int = DEFAULT_EVERYDAY_TEMPLATES
+    wordnet_examples: int | None = None
     embeddings: str = "glove"  # or "none"
     corpus_cache: Path | None = None
     version: str = MODEL_VERSION
@@ -119,6 +120,7 @@ def _sources(options: RunOptions) -> list[Source]:
             negation_examples=options.negation_examples,
             seed=options.config.seed,
             everyday_templates=options.everyday_templates,
+            wordnet_examples=options.wordnet_examples,
             use_weights=options.use_weights,
             corpus_cache=options.corpus_cache,
         ),
@@ -323,6 +325,7 @@ def run(options: RunOptions) -> RunSummary:
             "vader_threshold": options.vader_threshold,
             "negation_examples": options.negation_examples,
             "everyday_templates": options.everyday_templates,
+            "wordnet_examples": options.wordnet_examples,
         },
         embedding=embedding,
         test_metrics=test_metrics,
