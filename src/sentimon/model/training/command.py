@@ -132,7 +132,7 @@ def train_command(
             "$SENTIMON_CORPUS_CACHE or ~/.cache/sentimon/corpora.",
         ),
     ] = None,
-    hidden_size: Annotated[int, typer.Option(min=1, help="LSTM size per direction.")] = 112,
+    hidden_size: Annotated[int, typer.Option(min=1, help="LSTM size per direction.")] = 96,
     dropout: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Dropout on embeddings and pooled features.")
     ] = 0.3,

@@ -29,7 +29,7 @@ class TrainConfig:
 
     seed: int = 13
     embedding_dim: int = 50  # GloVe 6B's; any size trains with --embeddings none
-    hidden_size: int = 112
+    hidden_size: int = 96
     dropout: float = 0.3
     word_dropout: float = 0.1
     batch_size: int = 64

@@ -27,7 +27,7 @@ class BiLSTMClassifier(nn.Module):
         n_classes: int,
         *,
         embedding_dim: int = 64,
-        hidden_size: int = 112,
+        hidden_size: int = 96,
         dropout: float = 0.3,
         pooling: str = "mean+max",
     ) -> None:
