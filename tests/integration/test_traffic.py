@@ -191,7 +191,8 @@ def test_world_change_feedback_shows_the_model_mostly_wrong(api):
     rise = _feedback_rise(before, _feedback_counts(api))
     assert rise["true"] + rise["false"] == feedback["accepted"]
     assert rise["true"] == feedback["correct"]
-    assert rise["false"] > 2 * rise["true"]
+    # The shipped model reads 36 % of the pool right (world_change.txt): mostly wrong.
+    assert rise["false"] > 1.5 * rise["true"]
 
 
 def test_bad_input_gets_the_4xx_each_kind_expects_and_no_warning(api):
