@@ -22,7 +22,7 @@ from importlib import resources
 
 import numpy as np
 
-from sentimon.model.training.metrics import confusion_matrix, per_class_scores
+from sentimon.model.training.metrics import confusion_matrix, per_class_report, per_class_scores
 
 EVAL_FILE = "everyday_eval.tsv"
 DEV_FILE = "everyday_dev.tsv"
@@ -103,15 +103,7 @@ def _scores(gold: list[str], predicted: list[str]) -> dict:
         "n": len(gold),
         "accuracy": float((true == pred).mean()) if len(gold) else None,
         "macro_f1": float(scores["f1"].mean()),
-        "per_class": {
-            label: {
-                "precision": float(scores["precision"][i]),
-                "recall": float(scores["recall"][i]),
-                "f1": float(scores["f1"][i]),
-                "support": int(scores["support"][i]),
-            }
-            for i, label in enumerate(LABELS)
-        },
+        "per_class": per_class_report(scores, list(LABELS)),
         "confusion_matrix": matrix.tolist(),
     }
 

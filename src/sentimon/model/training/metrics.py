@@ -80,6 +80,19 @@ def calibration_report(probs: np.ndarray, true: np.ndarray, upper_bounds: list[f
     }
 
 
+def per_class_report(scores: dict[str, np.ndarray], labels: list[str]) -> dict:
+    """``per_class_scores`` as the model card records them, keyed by label."""
+    return {
+        label: {
+            "precision": float(scores["precision"][i]),
+            "recall": float(scores["recall"][i]),
+            "f1": float(scores["f1"][i]),
+            "support": int(scores["support"][i]),
+        }
+        for i, label in enumerate(labels)
+    }
+
+
 def classification_report(probs: np.ndarray, true: np.ndarray, labels: list[str]) -> dict:
     """Everything the model card records about a labelled evaluation set."""
     pred = probs.argmax(axis=1)
@@ -89,15 +102,7 @@ def classification_report(probs: np.ndarray, true: np.ndarray, labels: list[str]
         "examples": len(true),
         "accuracy": float((pred == true).mean()),
         "macro_f1": float(scores["f1"].mean()),
-        "per_class": {
-            label: {
-                "precision": float(scores["precision"][i]),
-                "recall": float(scores["recall"][i]),
-                "f1": float(scores["f1"][i]),
-                "support": int(scores["support"][i]),
-            }
-            for i, label in enumerate(labels)
-        },
+        "per_class": per_class_report(scores, labels),
         "confusion_matrix": {
             "labels": list(labels),
             "rows": "true",
