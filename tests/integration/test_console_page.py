@@ -67,3 +67,29 @@ def test_an_unreachable_prometheus_is_named_on_the_page(lonely_console, tmp_path
         )  # only the 502s of the failing API calls, no script or CSP error
     finally:
         driver.quit()
+
+
+def _pressed_range(driver) -> str | None:
+    return driver.execute_script(
+        "const b = document.querySelector('#ranges button[aria-pressed=\"true\"]');"
+        "return b && b.dataset.range;"
+    )
+
+
+def test_the_console_opens_on_the_range_in_its_url_and_keeps_the_one_picked(
+    lonely_console, tmp_path
+):
+    url, _ = lonely_console
+    driver = start_chromium(tmp_path / "chromium")
+    try:
+        driver.get(f"{url}/?range=15m")
+        assert WebDriverWait(driver, 20).until(_pressed_range) == "15m"
+        driver.find_element(By.CSS_SELECTOR, '#ranges button[data-range="6h"]').click()
+        assert _pressed_range(driver) == "6h"
+        assert "range=6h" in driver.current_url  # a reload opens where the user was
+        driver.refresh()
+        assert WebDriverWait(driver, 20).until(_pressed_range) == "6h"
+        driver.get(f"{url}/?range=2w")  # not one the picker offers: the default
+        assert WebDriverWait(driver, 20).until(_pressed_range) == "1h"
+    finally:
+        driver.quit()

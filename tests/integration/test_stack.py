@@ -531,6 +531,29 @@ def test_a_taken_port_fails_up_with_the_reason_and_leaves_nothing_running(tmp_pa
             probe.bind(("127.0.0.1", port))  # free again: nothing kept it
 
 
+def _time_wait_on(port: int) -> bool:
+    return any(
+        c.laddr and c.laddr.port == port and c.status == psutil.CONN_TIME_WAIT
+        for c in psutil.net_connections("tcp")
+    )
+
+
+def test_down_then_up_at_once_after_a_client_kept_a_connection_open(tmp_path):
+    """A browser tab or running traffic keeps a connection to the API; `stack down` closes it
+    from the server's end, which waits in TIME_WAIT for a minute. `stack up` must not care."""
+    stack = native_stack(tmp_path / "again")
+    assert (result := stack.up()).returncode == 0, result.stdout + result.stderr
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{stack.ports['api']}") as tab:
+            assert tab.get("/healthz").status_code == 200  # kept alive, as a browser does
+            assert (result := stack.down()).returncode == 0, result.stderr
+        assert _time_wait_on(stack.ports["api"]), "the API's end of the connection should wait"
+        result = stack.up()
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        stack.down()
+
+
 def test_check_passes_on_the_shipped_configs(tmp_path):
     stack = native_stack(tmp_path / "check")
     result = stack.sentimon("stack", "check")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sentimon.demo.drill import FEEDBACK_PERCENT, drill_steps, parse_parts
+from sentimon.demo.drill import FEEDBACK_PERCENT, drill_steps, expected_duration, parse_parts
 from sentimon.demo.watch import AlertWatcher
 
 
@@ -98,3 +98,29 @@ def test_an_alert_with_several_series_is_as_far_along_as_its_furthest():
     assert watcher.poll() == []  # the order of the series changes nothing
     rules.remove(rules[1])  # the firing series resolves
     assert watcher.poll()[0].new == "pending"
+
+
+def test_the_full_walk_is_said_to_take_hours_and_the_fast_one_minutes():
+    every = parse_parts(None)
+    assert expected_duration(every).endswith("hours")
+    assert expected_duration(every, 20).endswith("minutes")
+    assert expected_duration(("service",)) == "about 15 to 20 minutes"
+
+
+def test_demo_says_how_long_it_takes_before_it_starts_anything(monkeypatch):
+    from typer.testing import CliRunner
+
+    from sentimon.cli import app
+    from sentimon.demo import command
+
+    def no_stack(settings, console):
+        raise SystemExit(3)  # stop where the stack would start
+
+    monkeypatch.setattr(command, "_ensure_stack", no_stack)
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 3
+    assert "This walk takes about 3 to 4.5 hours at production timings" in result.output
+    assert "sentimon demo --fast" in result.output
+    fast = CliRunner().invoke(app, ["demo", "--fast", "--only", "service"])
+    assert "This walk takes about 1 minute " in fast.output
+    assert "hours" not in fast.output

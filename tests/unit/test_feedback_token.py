@@ -40,6 +40,18 @@ def reason(s: FeedbackSigner, token: str) -> str:
     return caught.value.reason
 
 
+def altered_at(token: str, i: int) -> str:
+    """``token`` with its character at ``i`` changed: a forgery, different by construction."""
+    return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+
+
+@pytest.mark.parametrize("ending", ["AA", "AB", "BA", "zz"])
+def test_a_forgery_always_differs_from_the_token_it_forges(ending):
+    token = "s1.cG9zaXRpdmU.1800000000.abc.mac" + ending
+    assert altered_at(token, len(token) - 1) != token
+    assert altered_at(token, 0) != token
+
+
 @pytest.mark.parametrize("label", LABELS)
 def test_a_token_says_what_was_predicted_and_when(label):
     clock = Clock()
@@ -77,7 +89,7 @@ def test_changing_any_character_is_refused():
     for i, char in enumerate(token):
         if char == ".":
             continue
-        altered = token[:i] + ("A" if char != "A" else "B") + token[i + 1 :]
+        altered = altered_at(token, i)
         assert reason(s, altered) in {"malformed", "forged"}, i
 
 
@@ -137,7 +149,7 @@ def test_intake_counts_a_token_once_and_refuses_unknown_labels_without_using_it_
     assert caught.value.reason == "repeated"
     # A forged token is refused before it can reach the replay guard.
     with pytest.raises(FeedbackTokenError) as caught:
-        intake.take(token[:-2] + "AA", "negative")
+        intake.take(altered_at(token, len(token) - 1), "negative")
     assert caught.value.reason in {"forged", "malformed"}
     assert len(intake.seen) == 1
 

@@ -12,7 +12,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sentimon.demo.drill import WATCHED, Step, StepResult, drill_steps, parse_parts, run_step
+from sentimon.demo.drill import (
+    WATCHED,
+    Step,
+    StepResult,
+    drill_steps,
+    expected_duration,
+    parse_parts,
+    run_step,
+)
 from sentimon.demo.watch import AlertWatcher, Transition
 from sentimon.stack import launcher
 from sentimon.stack.launcher import StackError
@@ -45,6 +53,26 @@ def _ensure_stack(settings: StackSettings, console: Console) -> None:
     if missing:
         console.print(f"[red]the drill needs[/] {', '.join(missing)}: `sentimon stack status`")
         raise typer.Exit(1)
+
+
+def _say_how_long(console: Console, parts: tuple[str, ...], time_scale: float) -> None:
+    """Up front, before anything starts: the full walk at production timings takes hours."""
+    how_long = expected_duration(parts, time_scale)
+    if time_scale != 1:
+        console.print(
+            f"This walk takes {how_long} (every window and wait divided by {time_scale:g})."
+        )
+        return
+    console.print(
+        f"This walk takes {how_long} at production timings.", style="bold", soft_wrap=True
+    )
+    if "drift" in parts or "accuracy" in parts:
+        console.print(
+            "  The model's alerts look at the last hour. For a quicker look: "
+            f"`sentimon demo --fast` ({expected_duration(parts, FAST['time_scale'])}), "
+            f"or `--only service` ({expected_duration(('service',))}).",
+            soft_wrap=True,
+        )
 
 
 def _check_faults(api_url: str) -> None:
@@ -115,6 +143,7 @@ def demo_command(
         raise typer.BadParameter(str(error), param_hint="--only") from None
     settings = StackSettings(**{**FAST, "time_scale": time_scale}) if fast else StackSettings()
     console = Console(highlight=False)
+    _say_how_long(console, parts, time_scale if fast else 1)
     _ensure_stack(settings, console)
     urls = {
         name: f"http://127.0.0.1:{getattr(settings, f'{name}_port')}"

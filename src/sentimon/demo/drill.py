@@ -106,6 +106,25 @@ def _service_steps() -> list[Step]:
     ]  # fmt: skip
 
 
+# Minutes each part takes at production timings, as measured (docs/alerts.md): the model's
+# alerts look at the last hour, so each of their parts waits on one-hour windows.
+PART_MINUTES = {"drift": (90, 120), "accuracy": (90, 120), "service": (15, 20)}
+
+
+def expected_duration(parts: tuple[str, ...], time_scale: float = 1) -> str:
+    """How long the walk of ``parts`` takes, in words: "about 3 to 4 hours"."""
+    low = sum(PART_MINUTES[p][0] for p in parts) / time_scale
+    high = sum(PART_MINUTES[p][1] for p in parts) / time_scale
+    if high > 90:  # to the half hour
+        low, high, unit = round(low / 30) / 2, round(high / 30) / 2, "hours"
+    else:
+        low, high, unit = max(1, round(low)), max(1, round(high)), "minutes"
+    low_text, high_text = (f"{v:g}" for v in (low, high))
+    if low_text == high_text:
+        return f"about {low_text} {unit.removesuffix('s') if high == 1 else unit}"
+    return f"about {low_text} to {high_text} {unit}"
+
+
 def parse_parts(names: list[str] | None) -> tuple[str, ...]:
     """`--only` values as parts, in drill order; ValueError names what is unknown."""
     if not names:

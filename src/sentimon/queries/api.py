@@ -22,9 +22,11 @@ def requests_by_status(selector: str) -> str:
 
 
 def error_ratio(selector: str) -> str:
-    """Share of requests answered 5xx (HighErrorRate)."""
+    """Share of requests answered 5xx (HighErrorRate): 0 while requests come and none
+    fails (no 5xx series exists then), no data only when nothing comes at all."""
     errors = rate("http_requests_total", f'{selector}, status=~"5.."')
-    return f"{total(errors)} / {total(request_rate(selector))}"
+    requests = total(request_rate(selector))
+    return f"({total(errors)} or 0 * {requests}) / {requests}"
 
 
 def latency(q: float, selector: str, by: str = "") -> str:

@@ -55,9 +55,12 @@ def _layout(settings: StackSettings) -> Layout:
     return Layout(settings.state_dir.resolve())
 
 
-def _port_holder(port: int) -> str | None:
+def port_holder(port: int) -> str | None:
     """None when 127.0.0.1:port is free; else who holds it, as far as we may know."""
     with socket.socket() as sock:
+        # As the servers themselves bind: connections a stopped server closed, waiting in
+        # TIME_WAIT for a minute, do not hold the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
             return None
@@ -97,7 +100,7 @@ def up(settings: StackSettings, on_start=lambda component: None) -> list[Compone
             continue
         port = component.port(settings)
         problem = None
-        if holder := _port_holder(port):
+        if holder := port_holder(port):
             problem = _port_in_use_message(component, port, holder)
         else:
             on_start(component)

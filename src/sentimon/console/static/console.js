@@ -328,6 +328,10 @@ async function refreshAll() {
 
 function pickRange(name) {
   state.range = name;
+  // The range lives in the URL too: a reload, a bookmark or a shared link opens on it.
+  const url = new URL(location.href);
+  url.searchParams.set("range", name);
+  history.replaceState(null, "", url);
   for (const button of document.querySelectorAll("#ranges button")) {
     button.setAttribute("aria-pressed", String(button.dataset.range === name));
   }
@@ -359,7 +363,8 @@ async function start() {
   }));
   document.getElementById("charts").replaceChildren(...catalogue.charts.map(chartCard));
   window.addEventListener("resize", resize);
-  pickRange(catalogue.default_range);
+  const asked = new URLSearchParams(location.search).get("range");
+  pickRange(catalogue.ranges.includes(asked) ? asked : catalogue.default_range);
   setInterval(refreshAll, catalogue.refresh_seconds * 1000);
 }
 
