@@ -21,7 +21,7 @@ APT_COMPOSE := debootstrap
 APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog $(APT_PODMAN) $(APT_COMPOSE)
 CRD_SCHEMAS := tests/deploy/crd_schemas
 
-.PHONY: help up down compose-up compose-down install-compose apt-podman demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
+.PHONY: help generate up down compose-up compose-down install-compose apt-podman demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
 
 help:
 	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
@@ -34,6 +34,7 @@ help:
 	@echo "make test        install everything and run the whole test suite"
 	@echo "make test-fast   unit tests only (no servers, no browser)"
 	@echo "make lint        ruff"
+	@echo "make generate    rewrite every generated file (rules, dashboards, Kubernetes objects); CHECK=1 only checks"
 	@echo "make lock        refresh requirements/*.txt, the hashed lock files every install uses (LOCK_ARGS=--upgrade)"
 	@echo "make bench       the API against bare FastAPI over HTTP, the model, start-up (BENCH_ARGS=--quick)"
 	@echo "make bench-model single-text latency and batch throughput of the model"
@@ -138,6 +139,10 @@ test: install-test
 
 test-fast: install-test
 	$(BIN)/pytest tests/unit
+
+# Every committed file made from another source, in dependency order (docs/development.md).
+generate:
+	$(BIN)/python -m sentimon_generate $(if $(CHECK),--check)
 
 lint:
 	$(BIN)/ruff check src tests benchmarks

@@ -11,13 +11,13 @@ pytest.importorskip(
 )
 
 from sentimon.console.charts import CHARTS
-from sentimon.dashboards import api, model, overview, server
-from sentimon.dashboards.generate import (
+from sentimon.queries.promql import INSTANCE, expand
+from sentimon_generate.dashboards import api, model, overview, server
+from sentimon_generate.dashboards.generate import (
     build_json,
     promql_queries,
     variable_values,
 )
-from sentimon.queries.promql import INSTANCE, expand
 
 # Chart id -> the selector the dashboard named by chart.dashboard builds the same panel with.
 DASHBOARD_SELECTORS = {

@@ -16,19 +16,14 @@ pytest.importorskip(
     reason="grafana-foundation-sdk is not installed (the dev extra): dashboards not generated",
 )
 
-from sentimon.dashboards import (
+from sentimon.queries.rule_source import alert_lines
+from sentimon_generate.dashboards import (
     DASHBOARDS,
     build_json,
-    default_output_dir,
     logql_queries,
     promql_queries,
-    render,
-    stale_files,
-    write_all,
 )
-from sentimon.dashboards.__main__ import main
-from sentimon.dashboards.generate import iter_panels, iter_targets
-from sentimon.queries.rule_source import alert_lines
+from sentimon_generate.dashboards.generate import iter_panels, iter_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/datasources.yml"
@@ -123,27 +118,6 @@ def provisioned_uids() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def dashboards() -> dict[str, dict]:
     return {name: build_json(name) for name in DASHBOARDS}
-
-
-def test_committed_json_is_what_the_generator_makes():
-    assert stale_files(default_output_dir()) == [], (
-        "run `python -m sentimon.dashboards` and commit deploy/grafana/dashboards"
-    )
-
-
-def test_check_flag_fails_on_drift_and_passes_when_clean(tmp_path, capsys):
-    write_all(tmp_path)
-    assert main(["--check", "--out", str(tmp_path)]) == 0
-    (tmp_path / "api.json").write_text("{}\n")
-    (tmp_path / "stray.json").write_text("{}\n")
-    (tmp_path / "logs.json").unlink()
-    assert main(["--check", "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert "api.json: differs" in err
-    assert "logs.json: missing" in err
-    assert "stray.json: no generator" in err
-    assert main(["--out", str(tmp_path)]) == 0
-    assert (tmp_path / "api.json").read_text() == render("api")
 
 
 def test_every_dashboard_has_stable_uid_title_tag_and_links(dashboards):

@@ -23,10 +23,9 @@ import httpx
 import pytest
 import yaml
 
-from sentimon.k8s import stale_files
-from sentimon.k8s.alertmanager import UntranslatableError, alertmanager_config, matcher
-from sentimon.k8s.generate import ALERT_RECEIVER_URL, NAMESPACE
 from sentimon.stack.check import rule_test_failures
+from sentimon_generate.k8s.alertmanager import UntranslatableError, alertmanager_config, matcher
+from sentimon_generate.k8s.generate import ALERT_RECEIVER_URL, NAMESPACE
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -213,10 +212,6 @@ def test_the_crd_validator_rejects_a_wrong_type():
 
 
 # ---- generated from the same sources as the other two modes ----------------------------
-
-
-def test_the_generated_monitoring_objects_are_current():
-    assert stale_files(DEPLOY) == [], "run python -m sentimon.k8s"
 
 
 def test_the_prometheus_rule_holds_exactly_the_rule_groups(rendered):

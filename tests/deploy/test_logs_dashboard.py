@@ -19,9 +19,9 @@ pytest.importorskip(
     reason="grafana-foundation-sdk is not installed (the dev extra): dashboards not generated",
 )
 
-from sentimon.dashboards import DASHBOARDS, build_json, logs
-from sentimon.dashboards.generate import BUILTIN_VALUES, datasource_uid, iter_panels
 from sentimon.queries.promql import expand
+from sentimon_generate.dashboards import DASHBOARDS, build_json, logs
+from sentimon_generate.dashboards.generate import BUILTIN_VALUES, datasource_uid, iter_panels
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/datasources.yml"

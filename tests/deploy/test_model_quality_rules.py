@@ -33,7 +33,7 @@ def card() -> dict:
 
 
 def test_committed_rules_are_what_the_shipped_card_gives(card):
-    assert is_current(RULES_FILE, card), "stale: run python -m sentimon.quality"
+    assert is_current(RULES_FILE, card), "stale: run make generate"
     assert written_window(RULES_FILE.read_text(encoding="utf-8")) == DEFAULT_WINDOW
 
 

@@ -17,9 +17,10 @@ from promql import go_float, label_matchers, prometheus3_bound
 
 from sentimon.console.charts import CHARTS, RANGES
 from sentimon.demo.command import FAST
+from sentimon.durations import seconds as duration_seconds
 from sentimon.observability.http_metrics import HttpMetrics
 from sentimon.observability.metrics import ServiceMetrics
-from sentimon.stack.render import duration_seconds, scale_rules
+from sentimon.stack.render import scale_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"

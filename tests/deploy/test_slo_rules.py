@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from sentimon.observability.metrics import HTTP_SECONDS_BUCKETS
-from sentimon.slo.rules import render_rules
-from sentimon.slo.spec import SpecError, load_spec, parse_spec, spec_file
-from sentimon.slo.write import is_current, render_file, rules_file
 from sentimon.stack.render import scale_rules
+from sentimon_generate.slo.rules import render_rules
+from sentimon_generate.slo.spec import SpecError, load_spec, parse_spec, spec_file
+from sentimon_generate.slo.write import is_current, render_file, rules_file
 
 WORKBOOK_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
 
@@ -28,7 +28,7 @@ def rules() -> list[dict]:
 
 
 def test_committed_rules_are_what_the_spec_gives():
-    assert is_current(rules_file(), load_spec()), "stale: run python -m sentimon.slo"
+    assert is_current(rules_file(), load_spec()), "stale: run make generate"
 
 
 def test_a_changed_objective_makes_the_committed_rules_stale(document, tmp_path):

@@ -16,6 +16,7 @@ def pytest_collection_modifyitems(items):
 def dashboard_queries() -> list[str]:
     """Every PromQL query of the generated dashboards, Grafana's variables filled in."""
     dashboards = pytest.importorskip(
-        "sentimon.dashboards", reason="grafana-foundation-sdk is not installed (the dev extra)"
+        "sentimon_generate.dashboards",
+        reason="grafana-foundation-sdk is not installed (the dev extra)",
     )
     return sorted({q for queries in dashboards.promql_queries().values() for q in queries})

@@ -246,7 +246,7 @@ def test_every_named_panel_shows_data_under_the_operators_labels(
 
 
 def test_the_instance_variable_lists_every_replica(cluster):
-    from sentimon.dashboards.variables import instance_variable
+    from sentimon_generate.dashboards.variables import instance_variable
 
     query = instance_variable().build().query  # label_values(up{job="sentimon"}, instance)
     selector = query[len("label_values(") : query.rindex(",")]

@@ -106,12 +106,12 @@ def test_the_dashboard_code_reads_nothing_until_a_dashboard_is_built(tmp_path):
     pytest.importorskip("grafana_foundation_sdk", reason="the dashboards need it (sentimon[dev])")
     site = _installed_copy(tmp_path)
     code = (
-        "import pkgutil, importlib, sentimon.dashboards, sentimon.queries\n"
-        "for package in (sentimon.dashboards, sentimon.queries):\n"
+        "import pkgutil, importlib, sentimon_generate.dashboards, sentimon.queries\n"
+        "for package in (sentimon_generate.dashboards, sentimon.queries):\n"
         "    for m in pkgutil.iter_modules(package.__path__, package.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
         "print('imported')\n"
-        "sentimon.dashboards.build_json('server')\n"
+        "sentimon_generate.dashboards.build_json('server')\n"
     )
     run = _run_installed(site, code)
     assert run.stdout == "imported\n"

@@ -4,23 +4,18 @@ status` probes it, and Grafana's dashboards when Grafana runs."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentimon import durations
 from sentimon.stack import launcher
 from sentimon.stack.settings import StackSettings
-
-_DURATION = re.compile(r"^(\d+)(ms|s|m)$")
-_SECONDS = {"ms": 0.001, "s": 1, "m": 60}
 
 
 def scrape_seconds(stack: StackSettings) -> float:
     """The stack's scrape interval in seconds (the console's rate windows hold four)."""
-    match = _DURATION.match(stack.scrape_interval)
-    assert match is not None  # StackSettings validates the same pattern
-    return int(match.group(1)) * _SECONDS[match.group(2)]
+    return durations.seconds(stack.scrape_interval)
 
 
 def component_states(stack: StackSettings) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sentimon import durations
 from sentimon.demo.drill import (
     WATCHED,
     Step,
@@ -24,7 +25,6 @@ from sentimon.demo.drill import (
 from sentimon.demo.watch import AlertWatcher, Transition
 from sentimon.stack import launcher
 from sentimon.stack.launcher import StackError
-from sentimon.stack.render import duration_seconds
 from sentimon.stack.settings import StackSettings
 
 REQUIRED = ("sentimon", "receiver", "alertmanager", "prometheus")
@@ -157,7 +157,7 @@ def demo_command(
         "(and Grafana's Overview where Grafana runs)"
     )
     scale = settings.time_scale
-    calm_seconds = calm if calm is not None else 4 * duration_seconds(settings.scrape_interval)
+    calm_seconds = calm if calm is not None else 4 * durations.seconds(settings.scrape_interval)
 
     def timeout(step: Step) -> float:
         if step_timeout is not None:

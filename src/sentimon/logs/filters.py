@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sentimon import durations
 from sentimon.logs.reader import LogLine
-from sentimon.stack.render import duration_seconds
 
 # One vocabulary for the levels, whatever wrote them: Python's names, syslog's and
 # logfmt's short ones.
@@ -23,7 +22,6 @@ LEVELS = {
     "fatal": 50,
 }
 LEVEL_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
-_DURATION = re.compile(r"(?:\d+(?:ms|[smhdwy]))+")
 
 
 def parse_level(name: str) -> int:
@@ -41,8 +39,8 @@ def parse_since(text: str, now: datetime) -> datetime:
     """A duration before `now` (15m, 2h, 30s, 1h30m) or an ISO 8601 time, UTC unless it
     names its offset (as every `ts` of the log is UTC)."""
     text = text.strip()
-    if _DURATION.fullmatch(text):
-        return now - timedelta(seconds=duration_seconds(text))
+    if durations.is_duration(text):
+        return now - timedelta(seconds=durations.seconds(text))
     try:
         when = datetime.fromisoformat(text)
     except ValueError:

@@ -28,6 +28,36 @@ def _timestamp(value: str | None) -> float | None:
         raise typer.BadParameter(f"{value!r} is neither a Unix time nor an ISO 8601 time") from None
 
 
+@quality_app.command("rules")
+def rules_command(
+    window: Annotated[
+        str, typer.Option(help="The window drift and accuracy look back over.")
+    ] = "1h",
+    model_dir: Annotated[
+        Path | None,
+        typer.Option(file_okay=False, help="Model whose card the rules read (default: shipped)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Rule file to write (default: deploy's).")
+    ] = None,
+) -> None:
+    """Write the model-quality rules for a model card and a window: your own model's, or
+    the shipped one's over another window (`make generate` then keeps that window)."""
+    from sentimon import durations
+    from sentimon.model.artifact import load_artifact
+    from sentimon.quality.write import render_file, rules_file
+
+    try:
+        durations.seconds(window)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--window") from None
+    path = out or rules_file()
+    path.write_text(
+        render_file(load_artifact(model_dir or default_model_dir()).card, window), encoding="utf-8"
+    )
+    typer.echo(f"wrote {path}; reload Prometheus to apply")
+
+
 @quality_app.command("rebaseline")
 def rebaseline_command(
     prometheus: Annotated[

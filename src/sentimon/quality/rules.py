@@ -196,9 +196,10 @@ def render_rules(card: dict, window: str = DEFAULT_WINDOW) -> dict:
 
 def header(card: dict, window: str) -> str:
     return (
-        "# GENERATED from models/{name}/model_card.json (version {version}) by\n"
-        "#   python -m sentimon.quality --window {window}\n"
-        "# Do not edit: change the card (sentimon train) or the window, and regenerate.\n"
+        "# GENERATED from models/{name}/model_card.json (version {version}) for the window\n"
+        "#   --window {window}\n"
+        "# Do not edit: change the card (sentimon train) and run `make generate`, or the\n"
+        "# window with `sentimon quality rules --window`.\n"
         "# Drift (PSI) of the live traffic over the last {window} against the card's reference\n"
         "# distributions, and accuracy estimated from live confidence and the card's\n"
         "# calibration table; real accuracy from feedback. See docs/model-monitoring.md.\n"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from sentimon.slo.spec import SpecError
 from sentimon.stack.components import BY_NAME, COMPONENTS
 from sentimon.stack.layout import Layout
 from sentimon.stack.render import render_all
 from sentimon.stack.settings import StackSettings
+from sentimon_generate.slo.spec import SpecError
 
 
 @dataclass
@@ -141,46 +141,28 @@ class Checks:
         _run([self.amtool(), "check-config", str(source), str(rendered)])
         return "alertmanager.yml and its native render, with the templates"
 
-    def grafana_dashboards(self) -> str:
+    def generated_files(self) -> str:
+        if importlib.util.find_spec("sentimon_generate") is None:
+            raise Skip(
+                "the generators are not installed: a source checkout has them (make install)"
+            )
         if importlib.util.find_spec("grafana_foundation_sdk") is None:
             raise Skip("grafana-foundation-sdk is not installed (pip install 'sentimon[dev]')")
-        from sentimon.dashboards import stale_files
+        from sentimon_generate.generated import NAMES, stale
 
-        if stale := stale_files(self.deploy / "grafana" / "dashboards"):
-            names = ", ".join(str(p) for p in stale)
-            raise AssertionError(f"stale: {names} (run python -m sentimon.dashboards)")
-        return "the committed JSON is what the code generates"
-
-    def model_quality_rules(self) -> str:
-        from sentimon.model.artifact import default_model_dir, load_artifact
-        from sentimon.quality.write import is_current
-
-        path = self.deploy / "prometheus" / "rules" / "model_quality.yml"
-        if not is_current(path, load_artifact(default_model_dir()).card):
-            raise AssertionError(f"stale: {path} (run python -m sentimon.quality)")
-        return "model_quality.yml is what the shipped model card gives"
-
-    def slo_rules(self) -> str:
-        from sentimon.slo.spec import load_spec
-        from sentimon.slo.write import is_current
-
-        path = self.deploy / "prometheus" / "rules" / "slo.yml"
-        if not is_current(path, load_spec(self.deploy / "slo" / "slos.yml")):
-            raise AssertionError(f"stale: {path} (run python -m sentimon.slo)")
-        return "slo.yml is what deploy/slo/slos.yml gives"
+        if problems := stale(self.deploy):
+            raise AssertionError(
+                "\n".join([*problems, "run `make generate` and commit the result"])
+            )
+        return f"every generated file is what its sources give ({', '.join(NAMES)})"
 
     def kubernetes(self) -> str:
-        from sentimon.k8s import stale_files
-
-        if stale := stale_files(self.deploy):
-            names = ", ".join(str(p) for p in stale)
-            raise AssertionError(f"stale: {names} (run python -m sentimon.k8s)")
         kubectl = _tool("kubectl", install="https://kubernetes.io/docs/tasks/tools/")
         overlays = sorted(p for p in (self.deploy / "k8s" / "overlays").iterdir() if p.is_dir())
         if failures := kustomize_failures(kubectl, overlays):
             raise AssertionError("\n".join(failures))
         names = ", ".join(p.name for p in overlays)
-        return f"the generated objects are current; overlays {names} render"
+        return f"overlays {names} render"
 
     def grafana_provisioning(self) -> str:
         files = sorted((self.deploy / "grafana" / "provisioning").rglob("*.yml"))
@@ -218,12 +200,10 @@ CHECKS: tuple[tuple[str, Callable[[Checks], str]], ...] = (
     ("promtool check rules", Checks.prometheus_rules),
     ("promtool test rules", Checks.prometheus_rule_tests),
     ("amtool check-config", Checks.alertmanager_config),
-    ("model-quality rules", Checks.model_quality_rules),
-    ("SLO rules", Checks.slo_rules),
-    ("Grafana dashboards", Checks.grafana_dashboards),
+    ("generated files", Checks.generated_files),
     ("Grafana provisioning", Checks.grafana_provisioning),
     ("Compose", Checks.compose),
-    ("Kubernetes manifests", Checks.kubernetes),
+    ("kubectl kustomize", Checks.kubernetes),
     ("Loki config", Checks.loki_config),
     ("Alloy config", Checks.collector_config),
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from sentimon import durations
 from sentimon.stack.components import Component
 from sentimon.stack.layout import Layout
 from sentimon.stack.settings import StackSettings
@@ -29,20 +30,13 @@ def _write_yaml(path: Path, document: dict, source: Path) -> None:
     path.write_text(_header(source) + body)
 
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_DURATION = re.compile(r"(\d+)(ms|[smhdwy])")
 # A duration inside a range selector or subquery: [5m], [1h:30s].
-_RANGE = re.compile(r"(?<=[\[:])((?:\d+(?:ms|[smhdwy]))+)(?=[\]:])")
-
-
-def duration_seconds(duration: str) -> float:
-    """Prometheus's duration syntax (1h30m, 500ms) in seconds."""
-    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(duration))
+_RANGE = re.compile(rf"(?<=[\[:])({durations.PATTERN})(?=[\]:])")
 
 
 def scale_duration(duration: str, scale: float) -> str:
     """The duration divided by scale, in milliseconds (both Prometheus and Alertmanager read ms)."""
-    return f"{max(1, round(duration_seconds(duration) * 1000 / scale))}ms"
+    return f"{max(1, round(durations.seconds(duration) * 1000 / scale))}ms"
 
 
 def scale_rules(document: dict, scale: float) -> dict:
@@ -62,7 +56,7 @@ def render_prometheus(settings: StackSettings, layout: Layout) -> None:
     scrape = settings.scrape_interval
     config["global"]["scrape_interval"] = scrape
     config["global"]["evaluation_interval"] = settings.evaluation_interval
-    if duration_seconds(config["global"]["scrape_timeout"]) > duration_seconds(scrape):
+    if durations.seconds(config["global"]["scrape_timeout"]) > durations.seconds(scrape):
         config["global"]["scrape_timeout"] = scrape  # Prometheus refuses a longer timeout
     _write_yaml(layout.prometheus_config, config, source)
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from sentimon import paths
-from sentimon.dashboards import api, health, logs, model, overview, server, slo
 from sentimon.queries.promql import expand
+from sentimon_generate.dashboards import api, health, logs, model, overview, server, slo
 
 # File stem -> builder; the stem names deploy/grafana/dashboards/<stem>.json.
 DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
@@ -29,11 +27,6 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
 BUILTIN_VALUES = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
 
 
-def default_output_dir() -> Path:
-    """deploy/grafana/dashboards in sentimon's home (what Compose mounts)."""
-    return paths.dashboards_dir()
-
-
 def build_json(name: str) -> dict[str, Any]:
     """One dashboard as the JSON object Grafana loads, panel ids numbered in order."""
     encoded = JSONEncoder(sort_keys=True).encode(DASHBOARDS[name]().build())
@@ -46,32 +39,6 @@ def build_json(name: str) -> dict[str, Any]:
 def render(name: str) -> str:
     """The exact text of deploy/grafana/dashboards/<name>.json."""
     return json.dumps(build_json(name), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_all(out_dir: Path) -> list[Path]:
-    """Write every dashboard; return the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in DASHBOARDS:
-        path = out_dir / f"{name}.json"
-        path.write_text(render(name), encoding="utf-8")
-        written.append(path)
-    return written
-
-
-def stale_files(out_dir: Path) -> list[str]:
-    """Files that differ from the generator's output, are missing, or have no generator."""
-    problems = []
-    for name in DASHBOARDS:
-        path = out_dir / f"{name}.json"
-        if not path.exists():
-            problems.append(f"{path}: missing")
-        elif path.read_text(encoding="utf-8") != render(name):
-            problems.append(f"{path}: differs from the generator")
-    for path in sorted(out_dir.glob("*.json")):
-        if path.stem not in DASHBOARDS:
-            problems.append(f"{path}: no generator makes it")
-    return problems
 
 
 def iter_panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:

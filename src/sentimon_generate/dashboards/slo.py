@@ -2,7 +2,7 @@
 
 Every number comes from the recording rules generated from deploy/slo/slos.yml
 (rules/slo.yml); the objectives and burn-rate thresholds drawn are read from the spec
-when the dashboard is built, so a changed spec and `python -m sentimon.dashboards` move them.
+when the dashboard is built, so a changed spec and `make generate` move them.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import stat
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import stat_panel, timeseries_panel
-from sentimon.dashboards.queries import prom
-from sentimon.dashboards.thresholds import BAD, OK, WARN, bad_above, bad_below
-from sentimon.dashboards.variables import query_variable
-from sentimon.slo.spec import Slo, Spec, load_spec
+from sentimon_generate.dashboards.frame import row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import stat_panel, timeseries_panel
+from sentimon_generate.dashboards.targets import prom
+from sentimon_generate.dashboards.thresholds import BAD, OK, WARN, bad_above, bad_below
+from sentimon_generate.dashboards.variables import query_variable
+from sentimon_generate.slo.spec import Slo, Spec, load_spec
 
 UID = "sentimon-slo"
 _JOB = 'job=~"$job"'

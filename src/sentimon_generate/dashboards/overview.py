@@ -5,21 +5,21 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import gauge
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from sentimon.dashboards import signals, slo
-from sentimon.dashboards.layout import Wide, above_rows, row, sentimon_dashboard
-from sentimon.dashboards.panels import (
+from sentimon.queries import host
+from sentimon.queries.promql import FIRING_ALERTS, INSTANCE, NODE_JOB, STACK_JOBS
+from sentimon.queries.rule_source import alert_lines
+from sentimon_generate.dashboards import shared_panels, slo
+from sentimon_generate.dashboards.frame import Wide, above_rows, row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import (
     dashboard_list_panel,
     gauge_panel,
     stat_panel,
     table_panel,
 )
-from sentimon.dashboards.queries import prom, prom_table
-from sentimon.dashboards.thresholds import ONE_NEEDED, bad_above
-from sentimon.dashboards.variables import instance_variable
-from sentimon.queries import host
-from sentimon.queries.promql import FIRING_ALERTS, INSTANCE, NODE_JOB, STACK_JOBS
-from sentimon.queries.rule_source import alert_lines
-from sentimon.slo.spec import load_spec
+from sentimon_generate.dashboards.targets import prom, prom_table
+from sentimon_generate.dashboards.thresholds import ONE_NEEDED, bad_above
+from sentimon_generate.dashboards.variables import instance_variable
+from sentimon_generate.slo.spec import load_spec
 
 UID = "sentimon-overview"
 # Every host node_exporter reports: the overview has no host variable (Server has one).
@@ -69,11 +69,11 @@ def build() -> Dashboard:
             row(
                 "Service",
                 [
-                    signals.requests_stat(INSTANCE),
-                    signals.error_share_stat(INSTANCE),
-                    signals.latency_stat(INSTANCE),
-                    signals.mean_confidence_stat(INSTANCE),
-                    signals.model_ready_stat(INSTANCE),
+                    shared_panels.requests_stat(INSTANCE),
+                    shared_panels.error_share_stat(INSTANCE),
+                    shared_panels.latency_stat(INSTANCE),
+                    shared_panels.mean_confidence_stat(INSTANCE),
+                    shared_panels.model_ready_stat(INSTANCE),
                     stat_panel(
                         "Targets up",
                         prom(f"sum(up{{{STACK_JOBS}}}) / count(up{{{STACK_JOBS}}})"),
@@ -102,9 +102,9 @@ def build() -> Dashboard:
                     *_host_gauges(),
                 ],
                 [
-                    signals.requests_by_status(INSTANCE),
-                    signals.latency_quantiles("p95 latency", INSTANCE, (0.95,)),
-                    signals.error_share("5xx share", INSTANCE),
+                    shared_panels.requests_by_status(INSTANCE),
+                    shared_panels.latency_quantiles("p95 latency", INSTANCE, (0.95,)),
+                    shared_panels.error_share("5xx share", INSTANCE),
                 ],
             ),
         ],

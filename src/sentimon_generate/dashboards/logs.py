@@ -12,10 +12,10 @@ from grafana_foundation_sdk.builders.dashboard import (
 )
 from grafana_foundation_sdk.models.dashboard import VariableOption, VariableRefresh, VariableSort
 
-from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import logs_panel, timeseries_panel
-from sentimon.dashboards.queries import LOKI, loki, prom
 from sentimon.queries.promql import SENTIMON_JOB, rate, total
+from sentimon_generate.dashboards.frame import row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import logs_panel, timeseries_panel
+from sentimon_generate.dashboards.targets import LOKI, loki, prom
 
 UID = "sentimon-logs"
 # The text box an exemplar's or a log line's link fills in (?var-request_id=...): the

@@ -6,29 +6,6 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.builders.table import Panel as TablePanel
 from grafana_foundation_sdk.builders.timeseries import Panel
 
-from sentimon.dashboards import signals
-from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import (
-    heatmap_panel,
-    matrix_panel,
-    stat_panel,
-    table_panel,
-    timeseries_panel,
-)
-from sentimon.dashboards.queries import (
-    EXEMPLARS_HINT,
-    prom,
-    prom_heatmap,
-    prom_table,
-    quantiles,
-)
-from sentimon.dashboards.thresholds import (
-    OK,
-    WARN,
-    bad_above,
-    bad_below,
-)
-from sentimon.dashboards.variables import instance_variable, query_variable
 from sentimon.queries import model as model_signals
 from sentimon.queries.promql import (
     INSTANCE,
@@ -39,6 +16,29 @@ from sentimon.queries.promql import (
     total,
 )
 from sentimon.queries.rule_source import alert_lines
+from sentimon_generate.dashboards import shared_panels
+from sentimon_generate.dashboards.frame import row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import (
+    heatmap_panel,
+    matrix_panel,
+    stat_panel,
+    table_panel,
+    timeseries_panel,
+)
+from sentimon_generate.dashboards.targets import (
+    EXEMPLARS_HINT,
+    prom,
+    prom_heatmap,
+    prom_table,
+    quantiles,
+)
+from sentimon_generate.dashboards.thresholds import (
+    OK,
+    WARN,
+    bad_above,
+    bad_below,
+)
+from sentimon_generate.dashboards.variables import instance_variable, query_variable
 
 UID = "sentimon-model"
 
@@ -173,8 +173,8 @@ def build() -> Dashboard:
             row(
                 "Now",
                 [
-                    signals.model_ready_stat(INSTANCE),
-                    signals.mean_confidence_stat(_SEL),
+                    shared_panels.model_ready_stat(INSTANCE),
+                    shared_panels.mean_confidence_stat(_SEL),
                     stat_panel("Predictions / s", prom(total(_PREDICTIONS)), unit="short"),
                     stat_panel(
                         "p95 inference",

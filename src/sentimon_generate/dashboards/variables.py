@@ -5,8 +5,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders.dashboard import QueryVariable
 from grafana_foundation_sdk.models.dashboard import VariableRefresh, VariableSort
 
-from sentimon.dashboards.queries import PROMETHEUS
 from sentimon.queries.promql import SENTIMON_JOB
+from sentimon_generate.dashboards.targets import PROMETHEUS
 
 
 def query_variable(name: str, label: str, query: str) -> QueryVariable:

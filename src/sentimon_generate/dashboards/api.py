@@ -5,12 +5,12 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import heatmap, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from sentimon.dashboards import signals
-from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import heatmap_panel, stat_panel, timeseries_panel
-from sentimon.dashboards.queries import EXEMPLARS_HINT, prom, prom_heatmap, quantiles
-from sentimon.dashboards.variables import instance_variable, query_variable
 from sentimon.queries.promql import INSTANCE, increase, mean, rate, series, total
+from sentimon_generate.dashboards import shared_panels
+from sentimon_generate.dashboards.frame import row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import heatmap_panel, stat_panel, timeseries_panel
+from sentimon_generate.dashboards.targets import EXEMPLARS_HINT, prom, prom_heatmap, quantiles
+from sentimon_generate.dashboards.variables import instance_variable, query_variable
 
 UID = "sentimon-api"
 
@@ -118,9 +118,9 @@ def build() -> Dashboard:
             row(
                 "Now",
                 [
-                    signals.requests_stat(_SEL),
-                    signals.error_share_stat(_SEL),
-                    signals.latency_stat(_SEL),
+                    shared_panels.requests_stat(_SEL),
+                    shared_panels.error_share_stat(_SEL),
+                    shared_panels.latency_stat(_SEL),
                     stat_panel(
                         "In progress",
                         prom(_IN_PROGRESS),
@@ -134,14 +134,18 @@ def build() -> Dashboard:
                 [
                     timeseries_panel(
                         "Requests / s by route",
-                        [prom(total(signals.request_rate(_SEL), by="handler"), "{{handler}}")],
+                        [
+                            prom(
+                                total(shared_panels.request_rate(_SEL), by="handler"), "{{handler}}"
+                            )
+                        ],
                         unit="reqps",
                         stacked=True,
                     ),
-                    signals.requests_by_status(_SEL),
+                    shared_panels.requests_by_status(_SEL),
                 ],
                 [
-                    signals.error_share("5xx share of all requests", _SEL),
+                    shared_panels.error_share("5xx share of all requests", _SEL),
                     timeseries_panel(
                         "In-progress requests", [prom(_IN_PROGRESS, "in progress")], unit="short"
                     ),
@@ -154,12 +158,12 @@ def build() -> Dashboard:
             row(
                 "Latency",
                 [
-                    signals.latency_quantiles(
+                    shared_panels.latency_quantiles(
                         "Latency p50 / p95 / p99", _SEL, (0.5, 0.95, 0.99), exemplars=True
                     ),
                     _by_route(
                         "p95 latency by route",
-                        signals.latency(0.95, _SEL, "handler"),
+                        shared_panels.latency(0.95, _SEL, "handler"),
                         "s",
                         exemplars=True,
                     ),

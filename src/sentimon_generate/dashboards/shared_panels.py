@@ -12,19 +12,19 @@ from collections.abc import Sequence
 
 from grafana_foundation_sdk.builders import stat, timeseries
 
-from sentimon.dashboards.panels import stat_panel, timeseries_panel
-from sentimon.dashboards.queries import EXEMPLARS_HINT, prom, quantiles
-from sentimon.dashboards.thresholds import (
-    ONE_NEEDED,
-    READY,
-    bad_above,
-    bad_below,
-)
 from sentimon.queries import api as api_signals
 from sentimon.queries.api import DURATION, error_ratio, latency, request_rate
 from sentimon.queries.model import mean_confidence
 from sentimon.queries.promql import series, total
 from sentimon.queries.rule_source import alert_lines
+from sentimon_generate.dashboards.panels import stat_panel, timeseries_panel
+from sentimon_generate.dashboards.targets import EXEMPLARS_HINT, prom, quantiles
+from sentimon_generate.dashboards.thresholds import (
+    ONE_NEEDED,
+    READY,
+    bad_above,
+    bad_below,
+)
 
 
 def requests_stat(selector: str) -> stat.Panel:

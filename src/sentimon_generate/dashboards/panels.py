@@ -50,9 +50,9 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 from grafana_foundation_sdk.models.heatmap import HeatmapColorMode
 
-from sentimon.dashboards.layout import TAG
-from sentimon.dashboards.queries import LOKI, PROMETHEUS
-from sentimon.dashboards.thresholds import NEUTRAL, ONE_NEEDED, Steps, thresholds
+from sentimon_generate.dashboards.frame import TAG
+from sentimon_generate.dashboards.targets import LOKI, PROMETHEUS
+from sentimon_generate.dashboards.thresholds import NEUTRAL, ONE_NEEDED, Steps, thresholds
 
 _P = TypeVar(
     "_P",

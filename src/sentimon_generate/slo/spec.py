@@ -8,12 +8,12 @@ from pathlib import Path
 
 import yaml
 
-from sentimon import paths
+from sentimon import durations, paths
 
 VERSION = "sentimon/slo/v1"
 WINDOW = "{{.window}}"
-_DURATION = re.compile(r"^(\d+)([mhd])$")
-_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+# The spec's windows are whole minutes, hours or days.
+_SPEC_DURATION = re.compile(r"\d+[mhd]")
 
 
 class SpecError(ValueError):
@@ -22,10 +22,9 @@ class SpecError(ValueError):
 
 def seconds(duration: str) -> int:
     """A spec duration (minutes, hours or days: 5m, 1h, 30d) in seconds."""
-    match = _DURATION.match(duration)
-    if not match:
+    if not _SPEC_DURATION.fullmatch(duration):
         raise SpecError(f"{duration!r}: a duration is a whole number of m, h or d")
-    return int(match.group(1)) * _SECONDS[match.group(2)]
+    return int(durations.seconds(duration))
 
 
 @dataclass(frozen=True)

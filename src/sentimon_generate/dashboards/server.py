@@ -7,14 +7,6 @@ from typing import Any
 from grafana_foundation_sdk.builders import stat, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from sentimon.dashboards.layout import Section, row, sentimon_dashboard
-from sentimon.dashboards.panels import bargauge_panel, stat_panel, timeseries_panel
-from sentimon.dashboards.queries import prom
-from sentimon.dashboards.thresholds import (
-    Steps,
-    bad_above,
-)
-from sentimon.dashboards.variables import instance_variable, query_variable
 from sentimon.queries import host
 from sentimon.queries.promql import (
     INSTANCE,
@@ -23,6 +15,14 @@ from sentimon.queries.promql import (
     series,
 )
 from sentimon.queries.rule_source import alert_lines
+from sentimon_generate.dashboards.frame import Section, row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import bargauge_panel, stat_panel, timeseries_panel
+from sentimon_generate.dashboards.targets import prom
+from sentimon_generate.dashboards.thresholds import (
+    Steps,
+    bad_above,
+)
+from sentimon_generate.dashboards.variables import instance_variable, query_variable
 
 UID = "sentimon-server"
 

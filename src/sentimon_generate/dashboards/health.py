@@ -6,13 +6,13 @@ from grafana_foundation_sdk.builders import timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.builders.prometheus import Dataquery as PromQuery
 
-from sentimon.dashboards import signals
-from sentimon.dashboards.layout import row, sentimon_dashboard
-from sentimon.dashboards.panels import stat_panel, state_timeline_panel, timeseries_panel
-from sentimon.dashboards.queries import prom
-from sentimon.dashboards.thresholds import NONE_WANTED, ONE_NEEDED, UP_DOWN, bad_above
-from sentimon.dashboards.variables import query_variable
 from sentimon.queries.promql import FIRING_ALERTS, SENTIMON_JOB, STACK_JOBS, rate, series, total
+from sentimon_generate.dashboards import shared_panels
+from sentimon_generate.dashboards.frame import row, sentimon_dashboard
+from sentimon_generate.dashboards.panels import stat_panel, state_timeline_panel, timeseries_panel
+from sentimon_generate.dashboards.targets import prom
+from sentimon_generate.dashboards.thresholds import NONE_WANTED, ONE_NEEDED, UP_DOWN, bad_above
+from sentimon_generate.dashboards.variables import query_variable
 
 UID = "sentimon-health"
 
@@ -54,7 +54,7 @@ def build() -> Dashboard:
                         steps=NONE_WANTED,
                         description="TargetDown fires after a target is down for 1 minute.",
                     ),
-                    signals.model_ready_stat(SENTIMON_JOB, title="Model ready (all workers)"),
+                    shared_panels.model_ready_stat(SENTIMON_JOB, title="Model ready (all workers)"),
                     stat_panel(
                         "Firing alerts",
                         prom(f"count({FIRING_ALERTS}) or vector(0)"),

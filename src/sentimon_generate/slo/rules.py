@@ -18,7 +18,7 @@ The alerts live in the same group, after the records, so they read this evaluati
 
 from __future__ import annotations
 
-from sentimon.slo.spec import WINDOW, BurnCondition, Slo, Spec, seconds
+from sentimon_generate.slo.spec import WINDOW, BurnCondition, Slo, Spec, seconds
 
 GROUP = "sentimon.slo"
 RUNBOOK = "https://github.com/sentimon/sentimon/blob/main/docs/runbooks.md"
@@ -151,7 +151,7 @@ def render_rules(spec: Spec) -> dict:
 
 HEADER = (
     "# GENERATED from deploy/slo/slos.yml by\n"
-    "#   python -m sentimon.slo\n"
+    "#   make generate  (python -m sentimon_generate)\n"
     "# Do not edit: change the spec and regenerate (a test and `sentimon stack check`\n"
     "# fail while this file is stale). Windows, objectives and the arithmetic:\n"
     "# docs/alerts.md#service-level-objectives.\n"

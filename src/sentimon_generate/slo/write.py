@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sentimon import paths
 from sentimon.quality.write import dump_rules
-from sentimon.slo.rules import HEADER, render_rules
-from sentimon.slo.spec import Spec
+from sentimon_generate.slo.rules import HEADER, render_rules
+from sentimon_generate.slo.spec import Spec
 
 RULES_NAME = "slo.yml"
 
