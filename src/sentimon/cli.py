@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from sentimon.alerts import RECEIVER_PORT
 from sentimon.compose.command import compose_app
 from sentimon.console.command import console_command
 from sentimon.demo.command import demo_command
@@ -96,7 +97,9 @@ app.add_typer(alerts_app, name="alerts")
 @alerts_app.command("listen")
 def alerts_listen(
     host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port Alertmanager's webhook posts to.")] = 9095,
+    port: Annotated[
+        int, typer.Option(help="Port Alertmanager's webhook posts to.")
+    ] = RECEIVER_PORT,
 ) -> None:
     """Receive Alertmanager webhooks on /alerts: a line per alert on stderr, JSON on stdout."""
     import uvicorn

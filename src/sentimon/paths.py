@@ -11,6 +11,7 @@ SENTIMON_STACK_DEPLOY_DIR). Nothing here runs at import.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "SENTIMON_HOME"
@@ -77,11 +78,64 @@ def deploy_dir() -> Path:
     return _subdirectory("deploy")
 
 
+@dataclass(frozen=True)
+class DeployFiles:
+    """Where each config lives inside a `deploy/` directory: the one place its layout is
+    spelled, for the shipped one and for any copy (`SENTIMON_STACK_DEPLOY_DIR`, a test's)."""
+
+    root: Path
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.root / "prometheus" / "prometheus.yml"
+
+    @property
+    def rules(self) -> Path:
+        """The alert and recording rules, one group file each."""
+        return self.root / "prometheus" / "rules"
+
+    @property
+    def rule_tests(self) -> Path:
+        """promtool's unit tests of the rules."""
+        return self.root / "prometheus" / "tests"
+
+    @property
+    def alertmanager_config(self) -> Path:
+        return self.root / "alertmanager" / "alertmanager.yml"
+
+    @property
+    def grafana_provisioning(self) -> Path:
+        return self.root / "grafana" / "provisioning"
+
+    @property
+    def dashboards(self) -> Path:
+        """The generated dashboards Grafana provisions."""
+        return self.root / "grafana" / "dashboards"
+
+    @property
+    def slo_spec(self) -> Path:
+        return self.root / "slo" / "slos.yml"
+
+    @property
+    def k8s_overlays(self) -> Path:
+        return self.root / "k8s" / "overlays"
+
+    @property
+    def k8s_monitoring(self) -> Path:
+        """The generated monitoring objects of the Kustomize base."""
+        return self.root / "k8s" / "base" / "monitoring"
+
+
+def deploy_files(root: Path | None = None) -> DeployFiles:
+    """The layout of `root`, by default the shipped `deploy/`."""
+    return DeployFiles(root or deploy_dir())
+
+
 def rules_dir() -> Path:
     """`deploy/prometheus/rules`: the alert and recording rules."""
-    return deploy_dir() / "prometheus" / "rules"
+    return deploy_files().rules
 
 
 def dashboards_dir() -> Path:
     """`deploy/grafana/dashboards`: the generated dashboards Grafana provisions."""
-    return deploy_dir() / "grafana" / "dashboards"
+    return deploy_files().dashboards

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentimon import paths
+from sentimon.paths import DeployFiles
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ def _slo(deploy: Path) -> dict[Path, str]:
     from sentimon_generate.slo.spec import load_spec
     from sentimon_generate.slo.write import RULES_NAME, render_file
 
-    spec = load_spec(deploy / "slo" / "slos.yml")
-    return {deploy / "prometheus" / "rules" / RULES_NAME: render_file(spec)}
+    files = DeployFiles(deploy)
+    return {files.rules / RULES_NAME: render_file(load_spec(files.slo_spec))}
 
 
 def _model_quality(deploy: Path) -> dict[Path, str]:
@@ -40,7 +41,7 @@ def _model_quality(deploy: Path) -> dict[Path, str]:
     from sentimon.quality.rules import DEFAULT_WINDOW
     from sentimon.quality.write import RULES_NAME, render_file, written_window
 
-    path = deploy / "prometheus" / "rules" / RULES_NAME
+    path = DeployFiles(deploy).rules / RULES_NAME
     # A window chosen with `sentimon quality rebaseline --window` is kept.
     window = written_window(path.read_text(encoding="utf-8")) if path.is_file() else DEFAULT_WINDOW
     return {path: render_file(load_artifact(default_model_dir()).card, window)}
@@ -49,12 +50,12 @@ def _model_quality(deploy: Path) -> dict[Path, str]:
 def _dashboards(deploy: Path) -> dict[Path, str]:
     from sentimon_generate.dashboards.generate import DASHBOARDS, render
 
-    out = deploy / "grafana" / "dashboards"
+    out = DeployFiles(deploy).dashboards
     return {out / f"{name}.json": render(name) for name in DASHBOARDS}
 
 
 def _dashboard_files(deploy: Path) -> list[Path]:
-    return sorted((deploy / "grafana" / "dashboards").glob("*.json"))
+    return sorted(DeployFiles(deploy).dashboards.glob("*.json"))
 
 
 def _kubernetes(deploy: Path) -> dict[Path, str]:

@@ -116,3 +116,15 @@ def test_the_dashboard_code_reads_nothing_until_a_dashboard_is_built(tmp_path):
     run = _run_installed(site, code)
     assert run.stdout == "imported\n"
     assert "HomeNotFoundError: cannot find sentimon's home" in run.stderr
+
+
+def test_every_place_in_deploy_is_spelled_once_and_exists():
+    files = paths.deploy_files()
+    places = {
+        name: getattr(files, name)
+        for name in dir(paths.DeployFiles)
+        if isinstance(getattr(paths.DeployFiles, name), property)
+    }
+    assert len(places) >= 9
+    assert [name for name, path in places.items() if not path.exists()] == []
+    assert paths.rules_dir() == files.rules and paths.dashboards_dir() == files.dashboards

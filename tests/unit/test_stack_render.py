@@ -127,3 +127,11 @@ def test_the_test_profile_divides_every_window_and_wait_and_stays_valid(tmp_path
             [amtool, "check-config", str(layout.alertmanager_config)], capture_output=True
         )
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_each_components_url_comes_from_its_port_setting(tmp_path):
+    settings = _settings(tmp_path, prometheus_port=19090, receiver_port=19095)
+    assert settings.url("prometheus") == "http://127.0.0.1:19090"
+    assert BY_NAME["prometheus"].url(settings) == settings.url("prometheus")
+    assert BY_NAME["sentimon"].url(settings) == settings.url("api")
+    assert settings.deploy_files.rules == DEPLOY / "prometheus" / "rules"

@@ -20,8 +20,6 @@ from starlette.routing import Route
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORT = 9095
-
 
 def describe(notification: dict[str, Any]) -> list[str]:
     """One human line per alert: status, name, severity, summary."""

@@ -79,7 +79,7 @@ def create_console_app(
 
     lines = _alert_lines()
     scrape = scrape_seconds(stack)
-    dashboards = grafana_dashboards(stack.deploy_dir / "grafana" / "dashboards")
+    dashboards = grafana_dashboards(stack.deploy_files.dashboards)
     log_dir = settings.log_dir or Layout(stack.state_dir).api_log_dir
     with_requests = [c.id for c in CHARTS if c.exemplars]
     catalogue = {

@@ -146,7 +146,7 @@ def demo_command(
     _say_how_long(console, parts, time_scale if fast else 1)
     _ensure_stack(settings, console)
     urls = {
-        name: f"http://127.0.0.1:{getattr(settings, f'{name}_port')}"
+        name: settings.url(name)
         for name in ("api", "prometheus", "alertmanager", "receiver", "console")
     }
     if "service" in parts:

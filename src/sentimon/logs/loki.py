@@ -15,11 +15,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from sentimon.logs.filters import LEVEL_NAMES, LogFilter
+from sentimon.queries.promql import SENTIMON_JOB
 
 QUERY_RANGE_PATH = "/loki/api/v1/query_range"
 # sentimon writes each line to several streams; stdout holds every INFO-and-above line
 # once, in every mode (the file is missing in Kubernetes), as the Logs dashboard reads it.
-STREAM_MATCHERS = ('job="sentimon"', 'stream="stdout"')
+STREAM_MATCHERS = (SENTIMON_JOB, 'stream="stdout"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

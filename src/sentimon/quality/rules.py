@@ -37,10 +37,11 @@ from sentimon.quality.signals import (
     calibration,
     drift_signals,
 )
+from sentimon.queries.promql import SENTIMON_JOB
 
 DEFAULT_WINDOW = "1h"
 GROUP = "sentimon.model_quality"
-SELECTOR = 'job="sentimon"'
+SELECTOR = SENTIMON_JOB
 _BY = "sum by (job, model)"
 
 

@@ -12,7 +12,10 @@ import re
 WINDOW = "[$__rate_interval]"
 RANGE = "[$__range]"
 
-SENTIMON_JOB = 'job="sentimon"'
+# The API's scrape job: prometheus.yml's job_name, the native stack's target file, and
+# under the Operator the ServiceMonitor's jobLabel.
+JOB = "sentimon"
+SENTIMON_JOB = f'job="{JOB}"'
 # The API instances a dashboard's $instance picks, within sentimon's job: under the Operator
 # one Prometheus scrapes the whole cluster, where http_requests_total is a common name.
 INSTANCE = f'{SENTIMON_JOB}, instance=~"$instance"'

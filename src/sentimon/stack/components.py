@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sentimon.queries.promql import JOB
 from sentimon.stack.layout import Layout
-from sentimon.stack.settings import StackSettings
+from sentimon.stack.settings import LOOPBACK, StackSettings
 from sentimon.stack.syslog import choose_syslog, host_syslog_file
 
 GRAFANA_APT = "Grafana's apt repository (https://apt.grafana.com), then: sudo apt-get install"
@@ -53,15 +54,15 @@ class Component:
         return getattr(settings, self.port_setting)
 
     def url(self, settings: StackSettings) -> str:
-        return f"http://127.0.0.1:{self.port(settings)}"
+        return settings.url(self.port_setting.removesuffix("_port"))
 
 
 def _listen(port: int) -> str:
-    return f"127.0.0.1:{port}"
+    return f"{LOOPBACK}:{port}"
 
 
 def _api_argv(python: str, s: StackSettings, layout: Layout) -> list[str]:
-    return [python, "-m", "sentimon", "serve", "--host", "127.0.0.1", "--port", str(s.api_port)]
+    return [python, "-m", "sentimon", "serve", "--host", LOOPBACK, "--port", str(s.api_port)]
 
 
 def _api_env(s: StackSettings, layout: Layout) -> dict[str, str]:
@@ -88,7 +89,7 @@ def _prometheus_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]
         f"--config.file={layout.prometheus_config}",
         f"--storage.tsdb.path={layout.data('prometheus')}",
         f"--web.listen-address={_listen(s.prometheus_port)}",
-        f"--web.external-url=http://127.0.0.1:{s.prometheus_port}/",
+        f"--web.external-url={s.url('prometheus')}/",
         # The request ids on the latency buckets (docs/metrics.md#exemplars); 2.42 and 3.x.
         "--enable-feature=exemplar-storage",
     ]
@@ -100,7 +101,7 @@ def _alertmanager_argv(binary: str, s: StackSettings, layout: Layout) -> list[st
         f"--config.file={layout.alertmanager_config}",
         f"--storage.path={layout.data('alertmanager')}",
         f"--web.listen-address={_listen(s.alertmanager_port)}",
-        f"--web.external-url=http://127.0.0.1:{s.alertmanager_port}/",
+        f"--web.external-url={s.url('alertmanager')}/",
         # A single instance: no gossip port to collide with a second stack.
         "--cluster.listen-address=",
     ]
@@ -118,10 +119,10 @@ def _loki_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
 def _loki_env(s: StackSettings, layout: Layout) -> dict[str, str]:
     return {
         "LOKI_DATA_DIR": str(layout.data("loki")),
-        "LOKI_LISTEN": "127.0.0.1",
+        "LOKI_LISTEN": LOOPBACK,
         "LOKI_HTTP_PORT": str(s.loki_port),
         "LOKI_GRPC_PORT": str(s.loki_grpc_port),
-        "ALERTMANAGER_URL": f"http://127.0.0.1:{s.alertmanager_port}",
+        "ALERTMANAGER_URL": s.url("alertmanager"),
     }
 
 
@@ -140,7 +141,7 @@ def _alloy_env(s: StackSettings, layout: Layout) -> dict[str, str]:
         "SENTIMON_LOG_DIR": str(layout.api_log_dir),
         "SENTIMON_STDIO_LOG_DIR": str(layout.logs),
         "HOST_SYSLOG_FILE": host_syslog_file(),
-        "LOKI_PUSH_URL": f"http://127.0.0.1:{s.loki_port}/loki/api/v1/push",
+        "LOKI_PUSH_URL": f"{s.url('loki')}/loki/api/v1/push",
     }
 
 
@@ -157,16 +158,16 @@ def _grafana_env(s: StackSettings, layout: Layout) -> dict[str, str]:
         "GF_PATHS_DATA": str(grafana),
         "GF_PATHS_LOGS": str(layout.logs / "grafana"),
         "GF_PATHS_PLUGINS": str(grafana / "plugins"),
-        "GF_PATHS_PROVISIONING": str(s.deploy_dir / "grafana" / "provisioning"),
-        "GF_SERVER_HTTP_ADDR": "127.0.0.1",
+        "GF_PATHS_PROVISIONING": str(s.deploy_files.grafana_provisioning),
+        "GF_SERVER_HTTP_ADDR": LOOPBACK,
         "GF_SERVER_HTTP_PORT": str(s.grafana_port),
         "GF_SECURITY_ADMIN_PASSWORD": os.environ.get("GF_SECURITY_ADMIN_PASSWORD")
         or layout.grafana_password(),
         "GF_ANALYTICS_REPORTING_ENABLED": "false",
-        "PROMETHEUS_URL": f"http://127.0.0.1:{s.prometheus_port}",
-        "LOKI_URL": f"http://127.0.0.1:{s.loki_port}",
-        "ALERTMANAGER_URL": f"http://127.0.0.1:{s.alertmanager_port}",
-        "GRAFANA_DASHBOARDS_DIR": str(s.deploy_dir / "grafana" / "dashboards"),
+        "PROMETHEUS_URL": s.url("prometheus"),
+        "LOKI_URL": s.url("loki"),
+        "ALERTMANAGER_URL": s.url("alertmanager"),
+        "GRAFANA_DASHBOARDS_DIR": str(s.deploy_files.dashboards),
     }
 
 
@@ -178,9 +179,9 @@ def _console_env(s: StackSettings, layout: Layout) -> dict[str, str]:
     # This stack's servers, and its state (as an absolute path: the console runs in it),
     # so that the console reads and probes this stack, whatever its ports.
     return {
-        "SENTIMON_CONSOLE_PROMETHEUS_URL": f"http://127.0.0.1:{s.prometheus_port}",
-        "SENTIMON_CONSOLE_ALERTMANAGER_URL": f"http://127.0.0.1:{s.alertmanager_port}",
-        "SENTIMON_CONSOLE_GRAFANA_URL": f"http://127.0.0.1:{s.grafana_port}",
+        "SENTIMON_CONSOLE_PROMETHEUS_URL": s.url("prometheus"),
+        "SENTIMON_CONSOLE_ALERTMANAGER_URL": s.url("alertmanager"),
+        "SENTIMON_CONSOLE_GRAFANA_URL": s.url("grafana"),
         "SENTIMON_STACK_STATE_DIR": str(layout.root),
         "SENTIMON_STACK_DEPLOY_DIR": str(s.deploy_dir.resolve()),
         # Its rate windows hold four scrapes (`demo --fast` scrapes every second).
@@ -192,7 +193,7 @@ def _console_env(s: StackSettings, layout: Layout) -> dict[str, str]:
 COMPONENTS: tuple[Component, ...] = (
     Component(
         "sentimon", "sentimon API", (), "pip install sentimon",
-        "api_port", "/readyz", "/", _api_argv, _api_env, job="sentimon",
+        "api_port", "/readyz", "/", _api_argv, _api_env, job=JOB,
     ),
     Component(
         "receiver", "alert receiver", (), "pip install sentimon",

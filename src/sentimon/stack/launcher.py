@@ -23,7 +23,7 @@ from sentimon.stack.processes import (
     wait_healthy,
 )
 from sentimon.stack.render import render_all
-from sentimon.stack.settings import StackSettings
+from sentimon.stack.settings import LOOPBACK, StackSettings
 
 
 @dataclass
@@ -62,7 +62,7 @@ def port_holder(port: int) -> str | None:
         # TIME_WAIT for a minute, do not hold the port.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((LOOPBACK, port))
             return None
         except OSError:
             pass

@@ -12,7 +12,7 @@ import yaml
 from sentimon import durations
 from sentimon.stack.components import Component
 from sentimon.stack.layout import Layout
-from sentimon.stack.settings import StackSettings
+from sentimon.stack.settings import LOOPBACK, StackSettings
 
 WEBHOOK_RECEIVER = "sentimon-webhook"
 
@@ -51,7 +51,7 @@ def scale_rules(document: dict, scale: float) -> dict:
 
 def render_prometheus(settings: StackSettings, layout: Layout) -> None:
     """prometheus.yml with the configured intervals, and the rule files beside it."""
-    source = settings.deploy_dir / "prometheus" / "prometheus.yml"
+    source = settings.deploy_files.prometheus_config
     config = yaml.safe_load(source.read_text())
     scrape = settings.scrape_interval
     config["global"]["scrape_interval"] = scrape
@@ -63,7 +63,7 @@ def render_prometheus(settings: StackSettings, layout: Layout) -> None:
     rules = rules_dir(layout)
     shutil.rmtree(rules, ignore_errors=True)
     rules.mkdir(parents=True)
-    for source in sorted((settings.deploy_dir / "prometheus" / "rules").glob("*.yml")):
+    for source in sorted(settings.deploy_files.rules.glob("*.yml")):
         render_rule_file(settings, layout, source)
 
 
@@ -90,7 +90,7 @@ def render_targets(settings: StackSettings, layout: Layout, running: Iterable[Co
         if stale.stem not in wanted:
             stale.unlink()
     for job, component in wanted.items():
-        address = f"127.0.0.1:{component.port(settings)}"
+        address = f"{LOOPBACK}:{component.port(settings)}"
         text = f'# {component.title}, started by `sentimon stack up`.\n- targets: ["{address}"]\n'
         path = layout.targets / f"{job}.yml"
         tmp = path.with_suffix(".tmp")
@@ -100,7 +100,7 @@ def render_targets(settings: StackSettings, layout: Layout, running: Iterable[Co
 
 def render_alertmanager(settings: StackSettings, layout: Layout) -> None:
     """alertmanager.yml posting to this stack's receiver port, templates from deploy/."""
-    source = settings.deploy_dir / "alertmanager" / "alertmanager.yml"
+    source = settings.deploy_files.alertmanager_config
     config = yaml.safe_load(source.read_text())
     config["templates"] = [str(source.parent / pattern) for pattern in config["templates"]]
     if settings.time_scale != 1:
@@ -108,7 +108,7 @@ def render_alertmanager(settings: StackSettings, layout: Layout) -> None:
     for receiver in config["receivers"]:
         if receiver["name"] == WEBHOOK_RECEIVER:
             for webhook in receiver["webhook_configs"]:
-                webhook["url"] = f"http://127.0.0.1:{settings.receiver_port}/alerts"
+                webhook["url"] = f"{settings.url('receiver')}/alerts"
     _write_yaml(layout.alertmanager_config, config, source)
 
 

@@ -8,6 +8,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sentimon import paths
+from sentimon.alerts import RECEIVER_PORT
+from sentimon.paths import DeployFiles
+
+# Every component of the native stack listens on the loopback interface only.
+LOOPBACK = "127.0.0.1"
 
 
 class StackSettings(BaseSettings):
@@ -30,7 +35,7 @@ class StackSettings(BaseSettings):
     """Alertmanager."""
     node_exporter_port: int = Field(9100, ge=1, le=65535)
     """Node Exporter."""
-    receiver_port: int = Field(9095, ge=1, le=65535)
+    receiver_port: int = Field(RECEIVER_PORT, ge=1, le=65535)
     """`sentimon alerts listen`, Alertmanager's default webhook receiver."""
     loki_port: int = Field(3100, ge=1, le=65535)
     """Loki's HTTP port, when installed."""
@@ -46,7 +51,7 @@ class StackSettings(BaseSettings):
     syslog_address: str = "/dev/log"
     """Where the API sends WARNING and above to syslog: a unix socket path or udp://host:port; a path that is no socket on this host, or empty, turns it off (SENTIMON_SYSLOG_ADDRESS, when set, wins)."""  # noqa: E501
 
-    scrape_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
+    scrape_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")  # a Prometheus duration
     """How often Prometheus scrapes every target."""
     evaluation_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
     """How often Prometheus evaluates rules."""
@@ -54,3 +59,11 @@ class StackSettings(BaseSettings):
     """Divides every rule `for`, range window and Alertmanager group timing (1: production)."""
     start_timeout_seconds: float = Field(60, gt=0)
     """How long `stack up` waits for each component to turn healthy."""
+
+    @property
+    def deploy_files(self) -> DeployFiles:
+        return DeployFiles(self.deploy_dir)
+
+    def url(self, component: str) -> str:
+        """Where a component of this stack answers: `url("prometheus")`."""
+        return f"http://{LOOPBACK}:{getattr(self, f'{component}_port')}"

@@ -191,7 +191,7 @@ def build() -> Dashboard:
                     _stream("file", "sentimon's log file (everything at SENTIMON_LOG_LEVEL)"),
                     logs_panel(
                         "sentimon via syslog (WARNING and up)",
-                        loki(f'{{{_SELECTED}, job="sentimon", stream="syslog"}} {_FILTERS}'),
+                        loki(f'{{{_SELECTED}, {SENTIMON_JOB}, stream="syslog"}} {_FILTERS}'),
                     ),
                 ],
                 [

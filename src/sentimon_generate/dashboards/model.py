@@ -9,6 +9,7 @@ from grafana_foundation_sdk.builders.timeseries import Panel
 from sentimon.queries import model as model_signals
 from sentimon.queries.promql import (
     INSTANCE,
+    SENTIMON_JOB,
     increase_over_range,
     mean,
     quantile,
@@ -47,7 +48,7 @@ _INFERENCE = model_signals.INFERENCE
 _PREDICTIONS = model_signals.predictions(_SEL)
 _PREDICTIONS_BY_LABEL = model_signals.predictions_by_label(_SEL)
 # The model-quality recordings pool every instance of the job (model_quality.yml).
-_QUALITY = 'job="sentimon", model=~"$model"'
+_QUALITY = f'{SENTIMON_JOB}, model=~"$model"'
 
 
 def _p50_p95(

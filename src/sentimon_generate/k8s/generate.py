@@ -17,11 +17,12 @@ from pathlib import Path
 import yaml
 
 from sentimon import paths
+from sentimon.alerts import RECEIVER_PORT
 from sentimon.quality.write import dump_rules
 from sentimon_generate.k8s.alertmanager import alertmanager_config
 
 NAMESPACE = "sentimon"
-ALERT_RECEIVER_URL = f"http://sentimon-alert-receiver.{NAMESPACE}.svc:9095/alerts"
+ALERT_RECEIVER_URL = f"http://sentimon-alert-receiver.{NAMESPACE}.svc:{RECEIVER_PORT}/alerts"
 """Where Alertmanager's webhook reaches `sentimon alerts listen` in the cluster; the
 namespace is written out because Alertmanager runs in the monitoring namespace."""
 
@@ -46,7 +47,7 @@ def _header(*sources: str) -> str:
 
 
 def rule_files(deploy: Path) -> list[Path]:
-    return sorted((deploy / "prometheus" / "rules").glob("*.yml"))
+    return sorted(paths.DeployFiles(deploy).rules.glob("*.yml"))
 
 
 def prometheus_rule(deploy: Path) -> dict:
@@ -73,12 +74,12 @@ def dashboard_config_maps(deploy: Path) -> list[dict]:
             },
             "data": {path.name: path.read_text(encoding="utf-8")},
         }
-        for path in sorted((deploy / "grafana" / "dashboards").glob("*.json"))
+        for path in sorted(paths.DeployFiles(deploy).dashboards.glob("*.json"))
     ]
 
 
 def routing(deploy: Path) -> dict:
-    source = deploy / "alertmanager" / "alertmanager.yml"
+    source = paths.DeployFiles(deploy).alertmanager_config
     config = yaml.safe_load(source.read_text(encoding="utf-8"))
     return alertmanager_config(config, name="sentimon", webhook_url=ALERT_RECEIVER_URL)
 
@@ -109,7 +110,7 @@ GENERATED: dict[str, Callable[[Path], str]] = {
 
 
 def output_dir(deploy: Path) -> Path:
-    return deploy / "k8s" / "base" / "monitoring"
+    return paths.DeployFiles(deploy).k8s_monitoring
 
 
 def render_all(deploy: Path | None = None) -> dict[Path, str]:

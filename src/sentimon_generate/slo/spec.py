@@ -73,7 +73,7 @@ class Spec:
 
 def spec_file() -> Path:
     """deploy/slo/slos.yml in sentimon's home."""
-    return paths.deploy_dir() / "slo" / "slos.yml"
+    return paths.deploy_files().slo_spec
 
 
 def _conditions(alerting: dict, severity: str) -> tuple[BurnCondition, ...]:
