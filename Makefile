@@ -21,7 +21,7 @@ APT_COMPOSE := debootstrap
 APT_TEST := $(APT_RUN) $(APT_STACK) chromium chromium-driver rsyslog $(APT_PODMAN) $(APT_COMPOSE)
 CRD_SCHEMAS := tests/deploy/crd_schemas
 
-.PHONY: help generate up down compose-up compose-down install-compose apt-podman demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
+.PHONY: help generate install-dev up down compose-up compose-down install-compose apt-podman demo demo-fast serve install install-test lock test test-fast lint bench-model clean vendor-uplot
 
 help:
 	@echo "make up          install everything, start the native stack (Ctrl-C stops it)"
@@ -32,7 +32,7 @@ help:
 	@echo "make demo        the alert drill: stack up with faults on, alerts from calm to firing to resolved"
 	@echo "make demo-fast   the same in about ten minutes (rules and routes with every wait divided by 20)"
 	@echo "make test        install everything and run the whole test suite"
-	@echo "make test-fast   unit tests only (no servers, no browser)"
+	@echo "make test-fast   unit tests only (no servers, no browser, no apt): under a minute"
 	@echo "make lint        ruff"
 	@echo "make generate    rewrite every generated file (rules, dashboards, Kubernetes objects); CHECK=1 only checks"
 	@echo "make lock        refresh requirements/*.txt, the hashed lock files every install uses (LOCK_ARGS=--upgrade)"
@@ -98,18 +98,31 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-install: $(BIN)/python
+# Each pip or npm install runs again only when what it installs from changed: a stamp
+# file in the venv (or npm's own record in node_modules) is newer than its inputs.
+install: $(VENV)/.installed-runtime
 	$(call apt_install,$(APT_RUN) $(APT_STACK),$(APT_STACK))
+
+$(VENV)/.installed-runtime: requirements/runtime.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --require-hashes -r requirements/runtime.txt
 	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
 
-install-test: $(BIN)/python
-	$(call apt_install,$(APT_TEST),$(APT_STACK))
+# What the unit tests need: the locked dev and train packages and PyTorch, no apt, no npm.
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
 	@# The lock first: it holds torch's dependencies too, so torch adds only itself.
 	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
 	$(BIN)/pip install -q "$(TORCH)"
 	$(BIN)/pip install -q --no-deps -e .
-	@# The Prometheus Operator's CRD schemas for the Kubernetes tests (pinned in its lock file).
+	@touch $@ $(VENV)/.installed-runtime
+
+install-test: install-dev $(CRD_SCHEMAS)/node_modules/.package-lock.json
+	$(call apt_install,$(APT_TEST),$(APT_STACK))
+
+# The Prometheus Operator's CRD schemas for the Kubernetes tests (pinned in its lock file).
+$(CRD_SCHEMAS)/node_modules/.package-lock.json: $(CRD_SCHEMAS)/package-lock.json
 	@if command -v npm >/dev/null; then \
 	  npm ci --prefix $(CRD_SCHEMAS) --no-audit --no-fund --loglevel=error; \
 	else echo "no npm: the CRD schema tests will skip (install Node.js and npm)"; fi
@@ -133,12 +146,15 @@ lock: $(BIN)/python
 	  -o requirements/onnxruntime-gpu.txt
 	$(UV_COMPILE) requirements/compose.in -c requirements/dev.txt -o requirements/compose.txt
 
+# Whole files to parallel workers (docs/development.md#the-test-suite): the drills mostly
+# wait on Prometheus windows, so four share two cores. `sentimon stack check` runs inside
+# (tests/integration/test_stack.py), once.
+PYTEST_WORKERS ?= 4
 test: install-test
-	$(BIN)/sentimon stack check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
-test-fast: install-test
-	$(BIN)/pytest tests/unit
+test-fast: install-dev
+	$(BIN)/pytest tests/unit -n 2 $(PYTEST_ARGS)
 
 # Every committed file made from another source, in dependency order (docs/development.md).
 generate:
@@ -159,4 +175,4 @@ vendor-uplot:
 	scripts/vendor-uplot.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache logs .sentimon
+	rm -rf $(VENV) $(CRD_SCHEMAS)/node_modules .pytest_cache .ruff_cache logs .sentimon

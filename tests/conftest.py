@@ -10,11 +10,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import suite_order
 from servers import ApiServer, start_api
 
 from sentimon.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: suite_order.rank(item.path))  # stable: a file keeps its order
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from servers import wait_until
 # The panels the issue names, each found by the metric its query reads.
 CORE_PANELS = {
     "requests per second": "rate(http_requests_total",
-    "error rate": 'status=~"5.."}[1m])) / sum(rate(http_requests_total',
+    "error rate": 'status=~"5.."}[1m])) or 0 * sum(rate(http_requests_total',
     "p95 latency": "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds",
     "inference time": "model_inference_duration_seconds_bucket",
     "confidence": "model_confidence_sum",

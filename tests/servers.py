@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -13,11 +14,25 @@ from pathlib import Path
 
 import httpx
 
+# Each pytest-xdist worker hands out ports from its own thousand, below the kernel's
+# ephemeral range (32768 up on Linux): no other worker's server, and no client
+# connection's local port, can take a port between free_port() and the server's bind.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_FIRST_PORT = 20000 + 1000 * (_WORKER % 12)
+_next_port = itertools.count()
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now that no other test in this run has been given."""
+    for _ in range(1000):
+        port = _FIRST_PORT + next(_next_port) % 1000
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # held, or a previous run's closed connection waits there
+            return port
+    raise RuntimeError(f"no free port in {_FIRST_PORT}-{_FIRST_PORT + 999}")
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.05):

@@ -132,7 +132,9 @@ def test_cli_trains_prints_a_summary_and_overwrites(tmp_path):
         assert words in first.output
     card = json.loads((out / "model_card.json").read_text())
     (out / "model_card.json").write_text("{}")
-    second = runner.invoke(app, [*args, "--seed", "14"])
+    # Overwriting needs no second full run: one small source will do.
+    small = ["train", "--source", "everyday", "--limit", "100", "--epochs", "1"]
+    second = runner.invoke(app, [*small, "--out", str(out), "--no-progress", "--seed", "14"])
     assert second.exit_code == 0, second.output
     again = load_artifact(out).card
     assert again["training"]["seed"] == 14 and card["training"]["seed"] == 13
