@@ -253,8 +253,16 @@ def main() -> None:
         action="store_true",
         help="one short round, fewer samples; print only, write nothing",
     )
-    parser.add_argument("--rounds", type=int, help="rounds of wrk per variant (3)")
-    parser.add_argument("--seconds", type=float, help="length of each wrk run (10)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help=f"rounds of wrk per variant ({FULL.rounds}; --quick: {QUICK.rounds})",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        help=f"length of each wrk run ({FULL.seconds:g} s; --quick: {QUICK.seconds:g} s)",
+    )
     parser.add_argument("--json", type=Path, help=f"where to write the results ({RESULTS})")
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL

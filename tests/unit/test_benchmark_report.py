@@ -60,3 +60,29 @@ def test_a_candidate_names_its_source_and_settings(tmp_path):
 def test_a_bad_candidate_is_refused(spec):
     with pytest.raises(SystemExit):
         parse_candidate(spec)
+
+
+def test_the_targets_narrative_quotes_the_committed_results():
+    doc = (REPO / "docs" / "performance.md").read_text()
+    narrative = doc[doc.index("### What the targets say") : doc.index("Tried for the model")]
+    narrative = " ".join(narrative.split())
+    breakdown = RESULTS["breakdown"]
+    cpu = breakdown["cpu_us_per_request"]
+    variants = RESULTS["http"]["variants"]
+    bare = variants["a"]["cpu_us_per_request_c8"]
+    model = breakdown["model_in_request_us"]
+    single = RESULTS["model"]["single_text"]["p50_us"]
+    by_name = {t["target"]: t for t in RESULTS["targets"]}
+    memory = by_name["resident memory of any one worker after the soak ≤ 150 MB"]["measured"]
+    for figure in (
+        f"({cpu['b_stubbed_model']:.0f} µs against {cpu['a']:.0f} µs,",
+        f"costs {model:.0f} µs",
+        f"({bare:.0f} µs of server CPU)",
+        f"({single:.0f} µs, the model-alone table)",
+        f"{bare:.0f} / ({bare:.0f} + {model:.0f}) = {bare / (bare + model):.2f}x",
+        f"measures {variants['b']['rps_c8'] / variants['a']['rps_c8']:.2f}x and "
+        f"{variants['b']['p50_ms_c1'] / variants['a']['p50_ms_c1']:.2f}x",
+        f"a median of {RESULTS['startup']['median_s']:.2f} s",
+        f"{memory:.0f} MB of 150",
+    ):
+        assert figure in narrative, figure

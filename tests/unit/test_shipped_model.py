@@ -136,3 +136,13 @@ def test_docs_give_the_cards_headline_figures(artifact):
     ):
         assert f"{figure:.3f}" in doc
     assert f"**{round(artifact.card['generalisation_probe']['accuracy'] * 40)}/40**" in doc
+
+
+def test_readme_quotes_the_cards_version_and_everyday_figures(artifact):
+    readme = " ".join((artifact.directory.parents[1] / "README.md").read_text().split())
+    card = artifact.card
+    everyday = card["metrics"]["everyday"]
+    assert (
+        f"{card['version']} scores {everyday['model']['accuracy']:.3f} on the everyday set, "
+        f"where VADER's rules score {everyday['vader']['accuracy']:.3f}" in readme
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,8 @@ from sentimon.traffic.corpus import (
     world_change_texts,
 )
 from sentimon.traffic.scenarios import build_scenario
+
+REPO = Path(__file__).resolve().parents[2]
 
 # deploy/prometheus/rules/thresholds.yml: LowModelConfidence fires below this mean.
 ALERT_MEAN_CONFIDENCE = 0.6
@@ -126,3 +129,16 @@ def test_the_world_changed_under_the_model_and_only_feedback_shows_it(predictor)
     assert _accuracy(predictor, pool) < 0.4 < ALERT_ACCURACY
     # Still confident: the confidence alert does not see the change.
     assert _mean_confidence(predictor, [item.text for item in pool]) > 0.65
+
+
+def test_the_pools_figures_quoted_in_readme_and_traffic_doc_are_the_models(predictor):
+    """README's scenario table and docs/traffic.md quote what the shipped model makes of
+    each pool: re-measured here, so a new model or pool cannot leave them behind."""
+    low = _mean_confidence(predictor, low_confidence_texts())
+    pool = world_change_texts()
+    accuracy = _accuracy(predictor, pool)
+    confident = _mean_confidence(predictor, [item.text for item in pool])
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"(mean confidence {low:.2f})" in readme
+    assert f"(accuracy {accuracy:.2f}, mean confidence {confident:.2f})" in readme
+    assert f"~{round(len(normal_texts()), -2):,} positive, negative and neutral texts" in readme
