@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
-from sentimon import paths
+from sentimon import paths, yaml_text
 from sentimon.quality.rules import DEFAULT_WINDOW, header, render_rules
 
 RULES_NAME = "model_quality.yml"
@@ -18,40 +16,8 @@ def rules_file() -> Path:
     return paths.rules_dir() / RULES_NAME
 
 
-class _Dumper(yaml.SafeDumper):
-    """Laid out like the hand-written rule files: lists indented under their key,
-    multi-line expressions as literal blocks, no anchors."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
-def dump_rules(document: dict, *, allow_unicode: bool = False) -> str:
-    """A rules document as YAML, laid out like the hand-written rule files. With
-    allow_unicode, text with non-ASCII characters can stay a literal block."""
-    return yaml.dump(
-        document,
-        Dumper=_Dumper,
-        sort_keys=False,
-        width=100,
-        indent=2,
-        allow_unicode=allow_unicode,
-    )
-
-
 def render_file(card: dict, window: str) -> str:
-    return header(card, window) + "\n" + dump_rules(render_rules(card, window))
+    return header(card, window) + "\n" + yaml_text.dump(render_rules(card, window))
 
 
 def written_window(text: str) -> str:

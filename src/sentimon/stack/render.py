@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from sentimon import durations
+from sentimon import durations, yaml_text
 from sentimon.stack.components import Component
 from sentimon.stack.layout import Layout
 from sentimon.stack.settings import LOOPBACK, StackSettings
@@ -26,7 +26,7 @@ def _header(source: Path) -> str:
 
 def _write_yaml(path: Path, document: dict, source: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    body = yaml_text.dump(document, allow_unicode=True)
     path.write_text(_header(source) + body)
 
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from sentimon import paths
+from sentimon import paths, yaml_text
 from sentimon.alerts import RECEIVER_PORT
-from sentimon.quality.write import dump_rules
 from sentimon_generate.k8s.alertmanager import alertmanager_config
 
 NAMESPACE = "sentimon"
@@ -85,20 +84,21 @@ def routing(deploy: Path) -> dict:
 
 
 def _prometheus_rule_text(deploy: Path) -> str:
-    return _header("deploy/prometheus/rules/*.yml") + dump_rules(
+    return _header("deploy/prometheus/rules/*.yml") + yaml_text.dump(
         prometheus_rule(deploy), allow_unicode=True
     )
 
 
 def _dashboards_text(deploy: Path) -> str:
     documents = [
-        dump_rules(config_map, allow_unicode=True) for config_map in dashboard_config_maps(deploy)
+        yaml_text.dump(config_map, allow_unicode=True)
+        for config_map in dashboard_config_maps(deploy)
     ]
     return _header("deploy/grafana/dashboards/*.json") + "---\n".join(documents)
 
 
 def _routing_text(deploy: Path) -> str:
-    return _header("deploy/alertmanager/alertmanager.yml") + dump_rules(routing(deploy))
+    return _header("deploy/alertmanager/alertmanager.yml") + yaml_text.dump(routing(deploy))
 
 
 GENERATED: dict[str, Callable[[Path], str]] = {

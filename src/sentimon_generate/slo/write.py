@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sentimon import paths
-from sentimon.quality.write import dump_rules
+from sentimon import paths, yaml_text
 from sentimon_generate.slo.rules import HEADER, render_rules
 from sentimon_generate.slo.spec import Spec
 
@@ -18,7 +17,7 @@ def rules_file() -> Path:
 
 
 def render_file(spec: Spec) -> str:
-    return HEADER + "\n" + dump_rules(render_rules(spec))
+    return HEADER + "\n" + yaml_text.dump(render_rules(spec))
 
 
 def is_current(path: Path, spec: Spec) -> bool:
