@@ -11,8 +11,8 @@ TESTS = Path(__file__).resolve().parent
 # of one `make test` here (--durations=0, summed per file) in brackets. Any order is
 # correct; this one is only fast.
 SLOWEST_FIRST = (
+    "compose/test_compose_stack.py",  # 268, and building the images on a fresh machine
     "e2e/test_model_alerts.py",  # 271
-    "compose/test_compose_stack.py",  # 268, plus building the images on a fresh machine
     "integration/test_stack.py",  # 229
     "e2e/test_alert_drill.py",  # 121
     "integration/test_training_smoke.py",  # 103

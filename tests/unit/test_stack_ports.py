@@ -1,4 +1,4 @@
-"""The port check before `stack up`: a listener holds a port, closed connections do not."""
+"""The checks before and around `stack up`: who holds a port, whether a process still runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 import psutil
 
 from sentimon.stack.launcher import port_holder
+from sentimon.stack.processes import Started, is_alive
 
 
 def _port_left_in_time_wait() -> int:
@@ -37,3 +38,16 @@ def test_a_port_with_only_closed_connections_waiting_is_free():
 def test_a_listening_port_is_taken():
     with socket.create_server(("127.0.0.1", 0)) as listener:
         assert port_holder(listener.getsockname()[1]) is not None
+
+
+def _started(pid: int, started_at: float) -> Started:
+    return Started("x", pid, "", "", [], "", "", started_at)
+
+
+def test_a_running_process_stays_alive_when_the_clock_is_stepped_and_a_recycled_pid_does_not():
+    """psutil's create time adds the kernel's boot time, which moves with the wall clock:
+    read twice around a clock step it differs by a fraction of a second."""
+    me = psutil.Process()
+    assert is_alive(_started(me.pid, me.create_time()))
+    assert is_alive(_started(me.pid, me.create_time() + 0.4))  # the clock stepped
+    assert not is_alive(_started(me.pid, me.create_time() - 3600))  # the pid was recycled

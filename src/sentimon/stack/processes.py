@@ -88,7 +88,10 @@ def is_alive(started: Started) -> bool:
     """The very process `stack up` started is running (not a zombie, not a recycled pid)."""
     try:
         process = psutil.Process(started.pid)
-        same = not started.started_at or process.create_time() == started.started_at
+        # Within a second, not equal: psutil adds the boot time the kernel derives from
+        # the wall clock, which moves when the clock is stepped (NTP, a VM's clock sync).
+        # A recycled pid belongs to a process started much later.
+        same = not started.started_at or abs(process.create_time() - started.started_at) < 1.0
         return same and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
