@@ -117,6 +117,19 @@ class DeployFiles:
         return self.root / "slo" / "slos.yml"
 
     @property
+    def compose_file(self) -> Path:
+        return self.root / "compose.yaml"
+
+    @property
+    def loki_config(self) -> Path:
+        return self.root / "loki" / "loki.yml"
+
+    @property
+    def collector_config(self) -> Path:
+        """Grafana Alloy's pipeline."""
+        return self.root / "collector" / "config.alloy"
+
+    @property
     def k8s_overlays(self) -> Path:
         return self.root / "k8s" / "overlays"
 

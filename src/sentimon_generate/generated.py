@@ -38,13 +38,11 @@ def _slo(deploy: Path) -> dict[Path, str]:
 
 def _model_quality(deploy: Path) -> dict[Path, str]:
     from sentimon.model.artifact import default_model_dir, load_artifact
-    from sentimon.quality.rules import DEFAULT_WINDOW
-    from sentimon.quality.write import RULES_NAME, render_file, written_window
+    from sentimon.quality.write import RULES_NAME, render_again
 
     path = DeployFiles(deploy).rules / RULES_NAME
-    # A window chosen with `sentimon quality rebaseline --window` is kept.
-    window = written_window(path.read_text(encoding="utf-8")) if path.is_file() else DEFAULT_WINDOW
-    return {path: render_file(load_artifact(default_model_dir()).card, window)}
+    # A window chosen with `sentimon quality rules --window` is kept.
+    return {path: render_again(path, load_artifact(default_model_dir()).card)}
 
 
 def _dashboards(deploy: Path) -> dict[Path, str]:

@@ -37,9 +37,9 @@ def _state() -> Path:
 
 
 def _project() -> Project:
-    deploy = paths.deploy_dir()
-    engine = engines.find_engine(deploy, _state())
-    return Project(engine, deploy / "compose.yaml")
+    files = paths.deploy_files()
+    engine = engines.find_engine(files.root, _state())
+    return Project(engine, files.compose_file)
 
 
 def _say(line: str) -> None:

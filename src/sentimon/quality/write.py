@@ -26,9 +26,13 @@ def written_window(text: str) -> str:
     return match.group(1) if match else DEFAULT_WINDOW
 
 
+def render_again(path: Path, card: dict) -> str:
+    """What ``card`` gives for ``path``, keeping the window the file was written with
+    (the default for a file not yet written)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return render_file(card, written_window(text))
+
+
 def is_current(path: Path, card: dict) -> bool:
     """Whether ``path`` is what ``card`` gives, for the window the file was written with."""
-    if not path.is_file():
-        return False
-    text = path.read_text(encoding="utf-8")
-    return text == render_file(card, written_window(text))
+    return path.is_file() and path.read_text(encoding="utf-8") == render_again(path, card)

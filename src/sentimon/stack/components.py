@@ -112,7 +112,7 @@ def _node_exporter_argv(binary: str, s: StackSettings, layout: Layout) -> list[s
 
 
 def _loki_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
-    config = s.deploy_dir / "loki" / "loki.yml"
+    config = s.deploy_files.loki_config
     return [binary, f"-config.file={config}", "-config.expand-env=true"]
 
 
@@ -130,7 +130,7 @@ def _alloy_argv(binary: str, s: StackSettings, layout: Layout) -> list[str]:
     return [
         binary,
         "run",
-        str(s.deploy_dir / "collector" / "config.alloy"),
+        str(s.deploy_files.collector_config),
         f"--server.http.listen-addr={_listen(s.alloy_port)}",
         f"--storage.path={layout.data('alloy')}",
     ]
