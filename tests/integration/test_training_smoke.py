@@ -85,7 +85,16 @@ def test_artifact_loads_and_describes_itself(trained):
     assert sum(row["count"] for row in calibration["reliability"]) == data["test"]
     uci = card["metrics"]["uci_sentences"]
     assert uci.get("n") == 3000 or "skipped" in uci
-    assert card["embedding"]["vocabulary_tokens_found"] > 0.8 * len(artifact.vocabulary)
+    embedding = card["embedding"]
+    assert embedding["vocabulary_tokens_found"] > 0.8 * embedding["vocabulary_tokens"]
+    # After training, GloVe's frequent words the slice lacked were given a vector.
+    extension = embedding["extended_after_training"]
+    assert extension["words_added"] > 10_000 and extension["map_r2"] > 0.5
+    assert len(artifact.vocabulary) == embedding["vocabulary_tokens"] + extension["words_added"]
+    assert card["tokenizer"]["vocabulary_size"] == len(artifact.vocabulary)
+    offset = card["training"]["neutral_offset"]  # fitted on validation, in the graph's bias
+    assert -1.0 <= offset["value"] <= 1.0
+    assert offset["validation_macro_f1_after"] >= offset["validation_macro_f1_before"]
     assert set(test["per_class"]) == set(artifact.labels)
     assert np.array(test["confusion_matrix"]["matrix"]).sum() == data["test"]
     assert 0 <= test["expected_calibration_error"] <= 1
@@ -134,10 +143,23 @@ def test_cli_trains_prints_a_summary_and_overwrites(tmp_path):
     (out / "model_card.json").write_text("{}")
     # Overwriting needs no second full run: one small source will do.
     small = ["train", "--source", "everyday", "--limit", "100", "--epochs", "1"]
-    second = runner.invoke(app, [*small, "--out", str(out), "--no-progress", "--seed", "14"])
+    second = runner.invoke(
+        app,
+        [
+            *small,
+            *("--out", str(out), "--no-progress", "--seed", "14"),
+            *("--glove-words", "0", "--no-neutral-offset"),
+        ],
+    )
     assert second.exit_code == 0, second.output
     again = load_artifact(out).card
     assert again["training"]["seed"] == 14 and card["training"]["seed"] == 13
+    assert "from GloVe" in first.output and "from GloVe" not in second.output
+    assert "extended_after_training" in card["embedding"]
+    assert "extended_after_training" not in again["embedding"]
+    assert "neutral offset:" in first.output and "neutral offset:" not in second.output
+    assert again["training"]["neutral_offset"] is None
+    assert again["tokenizer"]["vocabulary_size"] == again["embedding"]["vocabulary_tokens"]
     assert sorted(p.name for p in out.iterdir()) == [
         "model.onnx",
         "model_card.json",
@@ -176,6 +198,7 @@ def test_a_csv_alone_trains_with_its_own_labels(tmp_path):
     assert card["labels"] == ["negative", "positive"]
     assert list(card["data"]["sources"]) == ["reviews.csv"]
     assert card["embedding"]["initialised"] == "random"
+    assert "extended_after_training" not in card["embedding"]  # no GloVe to extend from
     # Two labels: the UCI sentences are scored all the same.
     assert (
         card["metrics"]["uci_sentences"].get("n") == 3000

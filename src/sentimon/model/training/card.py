@@ -39,6 +39,7 @@ def build_card(
     everyday: dict,
     reference: dict,
     latency: dict,
+    neutral_offset: dict | None = None,
     version: str = MODEL_VERSION,
 ) -> dict:
     """Assemble model_card.json; ``labels`` is the order of the ONNX ``probs`` columns."""
@@ -60,7 +61,12 @@ def build_card(
         "tokenizer": {
             "vocabulary_size": len(vocabulary),
             "max_tokens": vocabulary.max_tokens,
-            "built_from": "training split only",
+            "built_from": "training split only"
+            + (
+                ", then GloVe's frequent words it lacked (embedding.extended_after_training)"
+                if "extended_after_training" in embedding
+                else ""
+            ),
             **{k: data_options[k] for k in ("vocab_size_cap", "min_count")},
         },
         "embedding": embedding,
@@ -93,6 +99,7 @@ def build_card(
             f"class weights '{config.class_weighting}' (inverse label frequency"
             f"{', square root' if config.class_weighting == 'sqrt' else ''})",
             "history": result.history,
+            "neutral_offset": neutral_offset,
         },
         "metrics": {
             "test": test_metrics,

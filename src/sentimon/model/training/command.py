@@ -10,6 +10,7 @@ import typer
 
 from sentimon.model.artifact import DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION
 from sentimon.model.training.corpora import CorpusUnavailable
+from sentimon.model.training.embeddings import DEFAULT_GLOVE_WORDS
 from sentimon.model.training.everyday_templates import DEFAULT_EVERYDAY_TEMPLATES
 from sentimon.model.training.negation import DEFAULT_NEGATION_EXAMPLES
 from sentimon.model.training.sources import DEFAULT_VADER_THRESHOLD
@@ -103,6 +104,23 @@ def train_command(
             help="Start the embedding from GloVe 6B 50d vectors (glove) or at random (none)."
         ),
     ] = "glove",
+    glove_words: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="After training, give GloVe's this many most frequent words that the "
+            "vocabulary lacks a vector, mapped into the trained embedding (0: none; "
+            "needs --embeddings glove).",
+        ),
+    ] = DEFAULT_GLOVE_WORDS,
+    neutral_offset: Annotated[
+        bool,
+        typer.Option(
+            "--neutral-offset/--no-neutral-offset",
+            help="After training, shift the neutral logit by the offset that scores best "
+            "on the pooled validation split (labels with a 'neutral').",
+        ),
+    ] = True,
     embedding_dim: Annotated[
         int, typer.Option(min=1, help="Embedding size (50 with --embeddings glove).")
     ] = 50,
@@ -150,6 +168,15 @@ def train_command(
     ] = "mean+max",
     batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 64,
     learning_rate: Annotated[float, typer.Option(min=0.0, help="AdamW learning rate.")] = 2e-3,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="PyTorch threads. The float sums, and so the trained weights, depend on "
+            "it: the shipped model is reproduced with the default.",
+            show_default="the shipped model's",
+        ),
+    ] = None,
     version: Annotated[
         str, typer.Option(help="Model version for the model card.")
     ] = DEFAULT_MODEL_VERSION,
@@ -178,6 +205,7 @@ def train_command(
             label_smoothing=label_smoothing,
             class_weighting=class_weighting,
             pooling=pooling,
+            **({"threads": threads} if threads else {}),
         )
         options = pipeline.RunOptions(
             out=out,
@@ -188,6 +216,8 @@ def train_command(
             everyday_templates=everyday_templates,
             wordnet_examples=wordnet_examples,
             embeddings=embeddings,
+            glove_words=glove_words,
+            neutral_offset=neutral_offset,
             corpus_cache=corpus_cache,
             text_col=text_col,
             label_col=label_col,
@@ -227,6 +257,18 @@ def _echo_summary(card: dict, out: Path) -> None:
         f"training: {training['epochs_run']} epochs, best {training['best_epoch']}, "
         f"{training['seconds']:.0f} s"
     )
+    extension = card["embedding"].get("extended_after_training")
+    typer.echo(
+        f"vocabulary: {card['tokenizer']['vocabulary_size']:,} tokens"
+        + (f", {extension['words_added']:,} of them from GloVe after training" if extension else "")
+    )
+    offset = training.get("neutral_offset")
+    if offset:
+        typer.echo(
+            f"neutral offset: {offset['value']:+.2f} (validation macro-F1 "
+            f"{offset['validation_macro_f1_before']:.4f} -> "
+            f"{offset['validation_macro_f1_after']:.4f})"
+        )
     typer.echo(
         f"ONNX parity: max |p_torch - p_onnx| = {card['onnx_parity']['max_abs_prob_diff']:.1e}"
     )

