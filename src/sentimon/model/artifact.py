@@ -25,7 +25,7 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CARD_FILE = "model_card.json"
 DEFAULT_MODEL_NAME = "sentimon-bilstm"
-DEFAULT_MODEL_VERSION = "3.0.0"  # what `sentimon train` writes unless told otherwise
+DEFAULT_MODEL_VERSION = "3.1.0"  # what `sentimon train` writes unless told otherwise
 
 _REQUIRED_CARD_FIELDS = ("name", "version", "labels")
 
