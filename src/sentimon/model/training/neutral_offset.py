@@ -4,9 +4,9 @@ The balanced class weights count every training row, and WordNet's plain stateme
 are twelve thousand rows of one label: they make neutral the commonest class, so the
 weights lean the trained network away from it, and tweets that state a fact come out
 negative. Weighting without them moves the positive/negative balance too (it cost the
-UCI review sentences two points); one offset on the neutral logit, the value that scores
-best on the pooled validation split, moves only that line. It is added to the output
-layer's neutral bias, so the graph and its cost are unchanged.
+UCI review sentences with a negation four points); one offset on the neutral logit, the
+value that scores best on the pooled validation split, moves only that line. It is
+added to the output layer's neutral bias, so the graph and its cost are unchanged.
 """
 
 from __future__ import annotations
