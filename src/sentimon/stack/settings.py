@@ -13,6 +13,8 @@ from sentimon.paths import DeployFiles
 
 # Every component of the native stack listens on the loopback interface only.
 LOOPBACK = "127.0.0.1"
+# A Prometheus duration of one unit, up to minutes: what the scrape and evaluation take.
+_INTERVAL = r"^\d+(ms|s|m)$"
 
 
 class StackSettings(BaseSettings):
@@ -51,9 +53,9 @@ class StackSettings(BaseSettings):
     syslog_address: str = "/dev/log"
     """Where the API sends WARNING and above to syslog: a unix socket path or udp://host:port; a path that is no socket on this host, or empty, turns it off (SENTIMON_SYSLOG_ADDRESS, when set, wins)."""  # noqa: E501
 
-    scrape_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")  # a Prometheus duration
+    scrape_interval: str = Field("15s", pattern=_INTERVAL)
     """How often Prometheus scrapes every target."""
-    evaluation_interval: str = Field("15s", pattern=r"^\d+(ms|s|m)$")
+    evaluation_interval: str = Field("15s", pattern=_INTERVAL)
     """How often Prometheus evaluates rules."""
     time_scale: float = Field(1.0, ge=1)
     """Divides every rule `for`, range window and Alertmanager group timing (1: production)."""
