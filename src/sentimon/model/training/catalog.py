@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -271,12 +272,12 @@ def parse_source_weights(items: list[str]) -> dict[str, float]:
     """
     weights = {}
     for item in items:
-        name, sep, factor = item.partition("=")
+        name, _, factor = item.partition("=")
         try:
-            value = float(factor) if sep and name.strip() else -1.0
-        except ValueError:
-            value = -1.0
-        if not value >= 0:
+            value = float(factor)
+        except ValueError:  # no "=", nothing after it, or not a number
+            value = math.nan
+        if not name.strip() or not value >= 0:
             raise ValueError(f"--source-weight wants NAME=FACTOR with a factor >= 0, got {item!r}")
         weights[name.strip()] = value
     return weights
